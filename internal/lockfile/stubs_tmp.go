@@ -1,0 +1,21 @@
+package lockfile
+
+import "io/fs"
+
+func isYarnBerry(data []byte) bool { return false }
+func pnpmFormat(data []byte) string { return "" }
+func sbomKind(base string, data []byte) string { return "" }
+func parseYarnBerry(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseYarnV1(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePNPM(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseBun(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseGemfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePoetry(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePipfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseUV(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePDM(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePyproject(c *collector, _ fs.FS, data []byte) error { return nil }
+func parsePylock(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseRequirements(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseCycloneDX(c *collector, _ fs.FS, data []byte) error { return nil }
+func parseSPDX(c *collector, _ fs.FS, data []byte) error { return nil }
