@@ -69,7 +69,7 @@ type Dependency struct {
 	Version   string // exact pinned version, "" when the file only declares a range or a name
 	Direct    *bool  // nil when the format does not say
 	Source    string // SourceRegistry, SourceGit or SourceURL
-	File      string // the file path as passed to Parse/ParseFS
+	File      string // the file path as passed to Parse/ParseFS (for a requirements include: the included file)
 	Line      int    // 1-based line that pins it (best effort; 0 if unknown)
 	Integrity string // integrity hash recorded in the lockfile, if any (e.g. "sha512-...", "sha256:...")
 	Resolved  string // download URL recorded in the lockfile, if any
@@ -232,7 +232,9 @@ func newCollector(file string) *collector {
 }
 
 func (c *collector) add(d Dependency) {
-	d.File = c.file
+	if d.File == "" {
+		d.File = c.file
+	}
 	if d.Source == "" {
 		d.Source = SourceRegistry
 	}

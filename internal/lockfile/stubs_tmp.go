@@ -16,6 +16,5 @@ func parseUV(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePDM(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePyproject(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePylock(c *collector, _ fs.FS, data []byte) error { return nil }
-func parseRequirements(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseCycloneDX(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseSPDX(c *collector, _ fs.FS, data []byte) error { return nil }
