@@ -1,0 +1,66 @@
+package archive
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"customs/internal/corpus"
+)
+
+// malwareArchives lists the archives of the malware corpus manifest.
+func malwareArchives(tb testing.TB) []string {
+	tb.Helper()
+	manifest := corpus.Path(tb, "malware", "manifest.tsv")
+	f, err := os.Open(manifest)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var paths []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rel, _, _ := strings.Cut(sc.Text(), "\t")
+		if rel == "path" || rel == "" {
+			continue
+		}
+		paths = append(paths, filepath.Join(filepath.Dir(manifest), filepath.FromSlash(rel)))
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return paths
+}
+
+// Every archive in the malware manifest opens (the corrupt ones were
+// dropped from the corpus) and yields at least one file.
+func TestWalkMalwareCorpus(t *testing.T) {
+	paths := malwareArchives(t)
+	formats := map[Format]int{}
+	var failed int
+	for _, p := range paths {
+		files := 0
+		info, err := Walk(context.Background(), p, DefaultLimits(), func(e *Entry) error {
+			if e.Kind == File {
+				files++
+			}
+			return nil
+		})
+		if err != nil {
+			failed++
+			t.Errorf("%v", err)
+			continue
+		}
+		if files == 0 {
+			t.Errorf("%s: no files", p)
+		}
+		formats[info.Format]++
+	}
+	t.Logf("%d archives, %d failed, formats %v", len(paths), failed, formats)
+	if len(paths) < 1000 {
+		t.Errorf("manifest lists only %d archives", len(paths))
+	}
+}

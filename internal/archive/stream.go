@@ -1,0 +1,273 @@
+package archive
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"compress/bzip2"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/ulikunitz/xz"
+)
+
+// walkArchive recognises the format of an archive file and walks it.
+func (w *walker) walkArchive(r io.ReaderAt, size int64) error {
+	head := make([]byte, 512)
+	n, err := r.ReadAt(head, 0)
+	if n == 0 {
+		if err == nil || err == io.EOF {
+			return w.fail(ErrUnknownFormat, "empty file", nil)
+		}
+		return w.fail(ErrCorrupt, "read error", err)
+	}
+	head = head[:n]
+	if isZip(head) {
+		return w.walkZip(r, size)
+	}
+	if sniffCompression(head) != compNone || isTar(head) {
+		src := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+		return w.walkStream(src, 0, "")
+	}
+	// Zips with leading bytes (self-extractors) are found from their end.
+	if _, err := zip.NewReader(r, size); err == nil || errors.Is(err, zip.ErrInsecurePath) {
+		return w.walkZip(r, size)
+	}
+	return w.fail(ErrUnknownFormat, "not a tar, gzip, bzip2, xz, zip or gem archive", nil)
+}
+
+// meter counts the uncompressed bytes a layer produces against the walk's
+// bounds, and remembers the layer's own error so that a failure can be
+// blamed on the right layer ("truncated gzip" rather than "truncated tar").
+type meter struct {
+	r   io.Reader
+	w   *walker
+	err error
+}
+
+func (m *meter) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	if err != nil && err != io.EOF {
+		m.err = err
+	}
+	if n > 0 {
+		if lerr := m.w.account(int64(n)); lerr != nil {
+			return n, lerr
+		}
+	}
+	return n, err
+}
+
+// layer is one decoded stream: its name for errors and its meter.
+type layer struct {
+	codec string // "gzip", "bzip2", "xz" or "" for a plain tar
+	where string // "" for the target itself, else the member holding it
+	m     *meter
+}
+
+// walkStream walks a tar, possibly compressed once, read from src. depth
+// counts the archives around it; where names the member it came from.
+func (w *walker) walkStream(src *bufio.Reader, depth int, where string) error {
+	head, _ := src.Peek(512)
+	l := layer{where: where}
+	var dec io.Reader
+	switch sniffCompression(head) {
+	case compGzip:
+		l.codec = "gzip"
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return w.layerErr(l, err)
+		}
+		defer zr.Close()
+		dec = zr
+	case compBzip2:
+		l.codec = "bzip2"
+		dec = bzip2.NewReader(src)
+	case compXz:
+		l.codec = "xz"
+		if d := xzDictSize(head); d > maxXzDict {
+			return w.fail(ErrTooLarge, w.in(where, fmt.Sprintf("xz dictionary of %s over the %s memory bound", humanBytes(d), humanBytes(maxXzDict))), nil)
+		}
+		// SingleStream: a second stream could ask for a dictionary the
+		// check above has not seen.
+		xr, err := xz.ReaderConfig{SingleStream: true}.NewReader(src)
+		if err != nil {
+			return w.layerErr(l, err)
+		}
+		dec = xr
+	default:
+		dec = src
+	}
+	var tarSrc *bufio.Reader
+	if l.codec == "" {
+		l.m = &meter{r: dec, w: w}
+		tarSrc = bufio.NewReaderSize(l.m, 512)
+	} else {
+		w.compressed = true
+		l.m = &meter{r: dec, w: w}
+		tarSrc = bufio.NewReaderSize(l.m, 4096)
+		head, _ = tarSrc.Peek(512)
+		if w.limitErr != nil {
+			return w.limitErr
+		}
+		if l.m.err != nil {
+			return w.layerErr(l, l.m.err)
+		}
+		if !isTar(head) {
+			return w.fail(ErrUnknownFormat, w.in(where, l.codec+" stream does not hold a tar archive"), nil)
+		}
+	}
+	gem := depth == 0 && l.codec == "" && isGem(head)
+	if depth == 0 {
+		w.info.Format = formatOf(l.codec, gem)
+	}
+	return w.walkTar(tarSrc, depth, gem, l)
+}
+
+func formatOf(codec string, gem bool) Format {
+	switch {
+	case gem:
+		return FormatGem
+	case codec == "gzip":
+		return FormatTarGz
+	case codec == "bzip2":
+		return FormatTarBz2
+	case codec == "xz":
+		return FormatTarXz
+	}
+	return FormatTar
+}
+
+// in prefixes a reason with the member a nested archive came from.
+func (w *walker) in(where, reason string) string {
+	if where == "" {
+		return reason
+	}
+	return where + ": " + reason
+}
+
+// layerErr explains why reading a layer failed.
+func (w *walker) layerErr(l layer, err error) error {
+	if w.limitErr != nil {
+		return w.limitErr
+	}
+	if cerr := w.check(); cerr != nil {
+		return cerr
+	}
+	codec := l.codec
+	if l.m != nil && l.m.err != nil {
+		err = l.m.err
+	} else if l.m != nil {
+		codec = "tar" // the decompressor was fine: the tar inside is broken
+	}
+	if codec == "" {
+		codec = "tar"
+	}
+	reason := "corrupt " + codec
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		reason = "truncated " + codec
+	}
+	return w.fail(ErrCorrupt, w.in(l.where, reason), err)
+}
+
+// walkTar yields the members of a tar stream. In a gem (the outer tar of a
+// .gem file) it decodes metadata.gz and walks data.tar.gz as described in
+// the package comment.
+func (w *walker) walkTar(r io.Reader, depth int, gem bool, l layer) error {
+	tr := tar.NewReader(r)
+	for {
+		if err := w.check(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			return w.layerErr(l, err)
+		}
+		if err := w.countEntry(); err != nil {
+			return err
+		}
+		p, ok := w.memberPath(hdr.Name)
+		if !ok {
+			continue
+		}
+		if gem {
+			if err := w.gemMember(tr, hdr, p, depth); err != nil {
+				return err
+			}
+			continue
+		}
+		e := &w.entry
+		*e = Entry{Path: p, Size: hdr.Size, Mode: hdr.FileInfo().Mode()}
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeGNUSparse:
+			e.Kind = File
+			data, cut, err := w.readContent(tr, hdr.Size)
+			if err != nil {
+				return w.layerErr(l, err)
+			}
+			e.Data, e.Truncated = data, cut
+		case tar.TypeDir:
+			e.Kind = Dir
+		case tar.TypeSymlink, tar.TypeLink:
+			e.Kind, e.Link = Symlink, hdr.Linkname
+		default:
+			e.Kind = Other
+		}
+		if err := w.emit(e); err != nil {
+			return err
+		}
+	}
+}
+
+// gemMember handles one member of a gem's outer tar.
+func (w *walker) gemMember(tr *tar.Reader, hdr *tar.Header, p string, depth int) error {
+	switch {
+	case p == "data.tar.gz" && hdr.Typeflag == tar.TypeReg:
+		if depth+1 > w.lim.MaxDepth {
+			return w.fail(ErrTooDeep, fmt.Sprintf("data.tar.gz nests archives %d deep (limit --max-depth %d)", depth+1, w.lim.MaxDepth), nil)
+		}
+		return w.walkStream(bufio.NewReaderSize(tr, 64<<10), depth+1, "data.tar.gz")
+	case p == "metadata.gz" && hdr.Typeflag == tar.TypeReg:
+		l := layer{codec: "gzip", where: "metadata.gz"}
+		zr, err := gzip.NewReader(tr)
+		if err != nil {
+			return w.layerErr(l, err)
+		}
+		defer zr.Close()
+		w.compressed = true
+		l.m = &meter{r: zr, w: w}
+		// The decompressed size is not declared: read up to the per-file
+		// bound, then probe for more.
+		data, _, err := w.readContent(l.m, w.lim.MaxFileBytes)
+		cut := false
+		if err == nil {
+			var probe [1]byte
+			n, perr := io.ReadFull(l.m, probe[:])
+			cut, err = n > 0, perr
+		}
+		if l.m.err != nil || (err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && err != io.EOF) {
+			return w.layerErr(l, err)
+		}
+		e := &w.entry
+		*e = Entry{Path: ".gem/metadata", Kind: File, Size: int64(len(data)), Data: data, Truncated: cut, Mode: 0o644}
+		return w.emit(e)
+	default:
+		e := &w.entry
+		*e = Entry{Path: ".gem/" + p, Size: hdr.Size, Mode: hdr.FileInfo().Mode()}
+		if hdr.Typeflag == tar.TypeReg {
+			data, cut, err := w.readContent(tr, hdr.Size)
+			if err != nil {
+				return w.layerErr(layer{}, err)
+			}
+			e.Kind, e.Data, e.Truncated = File, data, cut
+		} else {
+			e.Kind = Other
+		}
+		return w.emit(e)
+	}
+}
