@@ -10,11 +10,6 @@ func parseYarnV1(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePNPM(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseBun(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseGemfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
-func parsePoetry(c *collector, _ fs.FS, data []byte) error { return nil }
-func parsePipfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
-func parseUV(c *collector, _ fs.FS, data []byte) error { return nil }
-func parsePDM(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePyproject(c *collector, _ fs.FS, data []byte) error { return nil }
-func parsePylock(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseCycloneDX(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseSPDX(c *collector, _ fs.FS, data []byte) error { return nil }
