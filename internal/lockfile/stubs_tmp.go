@@ -10,6 +10,5 @@ func parseYarnV1(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePNPM(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseBun(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseGemfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
-func parsePyproject(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseCycloneDX(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseSPDX(c *collector, _ fs.FS, data []byte) error { return nil }
