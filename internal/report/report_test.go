@@ -145,7 +145,7 @@ func writeSARIF(t *testing.T) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	rules := []RuleMeta{{ID: "py-install-exec", Description: "Install-time execution of decoded code", Severity: finding.High}}
-	if err := SARIF(&buf, Tool{Name: "customs", Version: "v1.2.3", InformationURI: "https://example.com/customs"}, rules, sample()); err != nil {
+	if err := SARIF(&buf, Tool{Name: "customs", Version: "v1.2.3"}, rules, sample()); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

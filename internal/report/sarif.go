@@ -52,7 +52,10 @@ func level(s finding.Severity) string {
 // result located at the file inside its target (target/file, line); a target
 // that could not be read becomes an error notification of the invocation.
 func SARIF(w io.Writer, tool Tool, rules []RuleMeta, subjects []Subject) error {
-	run := sarif.NewRunWithInformationURI(tool.Name, tool.InformationURI)
+	run := sarif.NewRun().WithTool(sarif.NewTool().WithDriver(sarif.NewToolComponent().WithName(tool.Name)))
+	if tool.InformationURI != "" {
+		run.Tool.Driver.WithInformationURI(tool.InformationURI)
+	}
 	if tool.Version != "" {
 		run.Tool.Driver.WithVersion(tool.Version).WithSemanticVersion(strings.TrimPrefix(tool.Version, "v"))
 	}
