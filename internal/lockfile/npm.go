@@ -225,6 +225,7 @@ func registryTarballVersion(u string) (string, bool) {
 
 // npmURLSource classifies a non-registry npm source.
 func npmURLSource(u string) string {
+	u, _, _ = strings.Cut(u, "#")
 	switch {
 	case strings.HasPrefix(u, "git"), strings.Contains(u, "github:"), strings.HasPrefix(u, "gitlab:"),
 		strings.HasPrefix(u, "bitbucket:"), strings.Contains(u, "codeload.github.com"), strings.HasSuffix(u, ".git"):

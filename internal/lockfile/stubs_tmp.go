@@ -2,11 +2,8 @@ package lockfile
 
 import "io/fs"
 
-func isYarnBerry(data []byte) bool { return false }
 func pnpmFormat(data []byte) string { return "" }
 func sbomKind(base string, data []byte) string { return "" }
-func parseYarnBerry(c *collector, _ fs.FS, data []byte) error { return nil }
-func parseYarnV1(c *collector, _ fs.FS, data []byte) error { return nil }
 func parsePNPM(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseBun(c *collector, _ fs.FS, data []byte) error { return nil }
 func parseGemfileLock(c *collector, _ fs.FS, data []byte) error { return nil }
