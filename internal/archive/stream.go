@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
@@ -28,7 +29,9 @@ func (w *walker) walkArchive(r io.ReaderAt, size int64) error {
 		return w.walkZip(r, size)
 	}
 	if sniffCompression(head) != compNone || isTar(head) {
-		src := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+		src := bufioPool.Get().(*bufio.Reader)
+		src.Reset(io.NewSectionReader(r, 0, size))
+		defer bufioPool.Put(src)
 		return w.walkStream(src, 0, "")
 	}
 	// Zips with leading bytes (self-extractors) are found from their end.
@@ -36,6 +39,25 @@ func (w *walker) walkArchive(r io.ReaderAt, size int64) error {
 		return w.walkZip(r, size)
 	}
 	return w.fail(ErrUnknownFormat, "not a tar, gzip, bzip2, xz, zip or gem archive", nil)
+}
+
+// gzipPool and bufioPool keep decoder state (windows, tables, buffers)
+// between walks: a corpus of small archives otherwise spends much of its
+// time allocating and clearing them.
+var (
+	gzipPool  sync.Pool
+	bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+)
+
+func getGzip(r io.Reader) (*gzip.Reader, error) {
+	if zr, ok := gzipPool.Get().(*gzip.Reader); ok {
+		if err := zr.Reset(r); err != nil {
+			gzipPool.Put(zr)
+			return nil, err
+		}
+		return zr, nil
+	}
+	return gzip.NewReader(r)
 }
 
 // meter counts the uncompressed bytes a layer produces against the walk's
@@ -76,11 +98,11 @@ func (w *walker) walkStream(src *bufio.Reader, depth int, where string) error {
 	switch sniffCompression(head) {
 	case compGzip:
 		l.codec = "gzip"
-		zr, err := gzip.NewReader(src)
+		zr, err := getGzip(src)
 		if err != nil {
 			return w.layerErr(l, err)
 		}
-		defer zr.Close()
+		defer gzipPool.Put(zr)
 		dec = zr
 	case compBzip2:
 		l.codec = "bzip2"
@@ -234,11 +256,11 @@ func (w *walker) gemMember(tr *tar.Reader, hdr *tar.Header, p string, depth int)
 		return w.walkStream(bufio.NewReaderSize(tr, 64<<10), depth+1, "data.tar.gz")
 	case p == "metadata.gz" && hdr.Typeflag == tar.TypeReg:
 		l := layer{codec: "gzip", where: "metadata.gz"}
-		zr, err := gzip.NewReader(tr)
+		zr, err := getGzip(tr)
 		if err != nil {
 			return w.layerErr(l, err)
 		}
-		defer zr.Close()
+		defer gzipPool.Put(zr)
 		w.compressed = true
 		l.m = &meter{r: zr, w: w}
 		// The decompressed size is not declared: read up to the per-file

@@ -25,7 +25,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64) error {
 	}
 	zr.RegisterDecompressor(zip.Deflate, newFlateReader)
 	if len(zr.File) > w.lim.MaxEntries {
-		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has %d entries, more than %d (limit --max-entries)", len(zr.File), w.lim.MaxEntries), nil)
+		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
 	}
 	// A zip declares what it expands to: refuse a bomb before inflating it.
 	var declared uint64

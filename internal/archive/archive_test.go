@@ -1,0 +1,399 @@
+package archive
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/flate"
+)
+
+var pkgMembers = []member{
+	{name: "pkg-1.0/", typ: tar.TypeDir},
+	{name: "pkg-1.0/setup.py", body: "print('hello')\n"},
+}
+
+var pkgWalked = []walked{
+	{Path: "pkg-1.0", Kind: Dir},
+	{Path: "pkg-1.0/setup.py", Kind: File, Data: "print('hello')\n"},
+}
+
+// The format comes from the bytes: every file below is named as something
+// it is not.
+func TestFormatFromBytesNotName(t *testing.T) {
+	bz2, err := os.ReadFile("testdata/hello.tar.bz2") // made by tar | bzip2: Go has no bzip2 writer
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarball := tarBytes(t, pkgMembers...)
+	tests := []struct {
+		name   string
+		bytes  []byte
+		format Format
+		want   []walked
+	}{
+		{"zip-named.tar.gz", zipBytes(t, pkgMembers...), FormatZip, pkgWalked},
+		{"xz-named.tar.gz", xzBytes(t, tarball), FormatTarXz, pkgWalked},
+		{"gzip-named.zip", gzipBytes(t, tarball), FormatTarGz, pkgWalked},
+		{"plain-named.tgz", tarball, FormatTar, pkgWalked},
+		{"bzip2-named.whl", bz2, FormatTarBz2, []walked{
+			{Path: "pkg-1.0", Kind: Dir},
+			{Path: "pkg-1.0/setup.py", Kind: File, Data: "print(\"hello\")\n"},
+		}},
+		{"self-extracting.zip", append([]byte("#!/bin/sh\nexit 0\n"), zipBytes(t, pkgMembers...)...), FormatZip, pkgWalked},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, tc.name, tc.bytes)
+			var got []walked
+			info, err := Walk(context.Background(), p, Limits{}, func(e *Entry) error {
+				got = append(got, walked{Path: e.Path, Data: string(e.Data), Link: e.Link, Kind: e.Kind, Truncated: e.Truncated})
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Format != tc.format {
+				t.Errorf("format %q, want %q", info.Format, tc.format)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUnsafePathsAreSkippedWithWarnings(t *testing.T) {
+	members := []member{
+		{name: "../evil.py", body: "x"},
+		{name: "/etc/cron.d/evil", body: "x"},
+		{name: "pkg/../../escape", body: "x"},
+		{name: `..\..\windows.bat`, body: "x"},
+		{name: `C:\Users\evil.exe`, body: "x"},
+		{name: "./pkg//ok.py", body: "ok"},
+		{name: `pkg\win.py`, body: "win"},
+		{name: "pkg/..hidden..", body: "dots"},
+	}
+	want := []walked{
+		{Path: "pkg/ok.py", Kind: File, Data: "ok"},
+		{Path: "pkg/win.py", Kind: File, Data: "win"},
+		{Path: "pkg/..hidden..", Kind: File, Data: "dots"},
+	}
+	for name, b := range map[string][]byte{"tar": tarBytes(t, members...), "zip": zipBytes(t, members...)} {
+		t.Run(name, func(t *testing.T) {
+			got, info, err := walkBytes(t, b, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+			if len(info.Warnings) != 5 {
+				t.Fatalf("want 5 warnings, got %q", info.Warnings)
+			}
+			for _, w := range []string{"parent directory reference", "absolute path"} {
+				if !strings.Contains(strings.Join(info.Warnings, "\n"), w) {
+					t.Errorf("no warning says %q: %q", w, info.Warnings)
+				}
+			}
+		})
+	}
+}
+
+func TestSymlinksAreReportedNotFollowed(t *testing.T) {
+	members := []member{
+		{name: "pkg/passwd", typ: tar.TypeSymlink, link: "/etc/passwd"},
+		{name: "pkg/up", typ: tar.TypeSymlink, link: "../../.."},
+		{name: "pkg/hard", typ: tar.TypeLink, link: "pkg/passwd"},
+	}
+	want := []walked{
+		{Path: "pkg/passwd", Kind: Symlink, Link: "/etc/passwd"},
+		{Path: "pkg/up", Kind: Symlink, Link: "../../.."},
+		{Path: "pkg/hard", Kind: Symlink, Link: "pkg/passwd"},
+	}
+	t.Run("tar", func(t *testing.T) {
+		got, _, err := walkBytes(t, tarBytes(t, members...), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("entries (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("zip", func(t *testing.T) {
+		got, _, err := walkBytes(t, zipBytes(t, members[:2]...), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want[:2], got); diff != "" {
+			t.Errorf("entries (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("dir", func(t *testing.T) {
+		outside := t.TempDir()
+		if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("SECRET"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		root := t.TempDir()
+		mustWrite(t, filepath.Join(root, "pkg", "a.py"), "a")
+		if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "pkg", "secret")); err != nil {
+			t.Skipf("symlinks unsupported here: %v", err)
+		}
+		if err := os.Symlink(outside, filepath.Join(root, "pkg", "outdir")); err != nil {
+			t.Fatal(err)
+		}
+		var got []walked
+		info, err := Walk(context.Background(), root, Limits{}, func(e *Entry) error {
+			got = append(got, walked{Path: e.Path, Data: string(e.Data), Link: e.Link, Kind: e.Kind})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []walked{
+			{Path: "pkg", Kind: Dir},
+			{Path: "pkg/a.py", Kind: File, Data: "a"},
+			{Path: "pkg/outdir", Kind: Symlink, Link: outside},
+			{Path: "pkg/secret", Kind: Symlink, Link: filepath.Join(outside, "secret")},
+		}
+		if info.Format != FormatDir {
+			t.Errorf("format %q", info.Format)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("entries (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func mustWrite(t *testing.T, p, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantErr checks that err is an *Error of the given kind naming the target
+// and saying reason.
+func wantErr(t *testing.T, err, kind error, reason string) {
+	t.Helper()
+	var ae *Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v (%T) is not an *archive.Error", err, err)
+	}
+	if !errors.Is(err, kind) {
+		t.Errorf("error %q is not %v", err, kind)
+	}
+	if !strings.Contains(err.Error(), reason) || !strings.HasPrefix(err.Error(), ae.Target+": ") {
+		t.Errorf("error %q does not name the target and say %q", err, reason)
+	}
+}
+
+func TestCorruptInputs(t *testing.T) {
+	tgz := gzipBytes(t, tarBytes(t, member{name: "pkg/big.py", body: strings.Repeat("print(1)\n", 20000)}))
+	zipped := zipBytes(t, pkgMembers...)
+	badCRC := bytes.Clone(zipped)
+	// Flip a byte of the first member's compressed data (after the local
+	// header and name).
+	badCRC[30+len("pkg-1.0/")+30+len("pkg-1.0/setup.py")+2] ^= 0xff
+	tests := []struct {
+		name   string
+		bytes  []byte
+		kind   error
+		reason string
+	}{
+		{"empty", nil, ErrUnknownFormat, "empty file"},
+		{"text", []byte("just some text, not an archive at all"), ErrUnknownFormat, "not a tar"},
+		{"truncated gzip", tgz[:len(tgz)/2], ErrCorrupt, "truncated gzip"},
+		{"gzip of garbage", gzipBytes(t, bytes.Repeat([]byte("garbage!"), 200)), ErrUnknownFormat, "gzip stream does not hold a tar archive"},
+		{"gzip header then junk", append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}, bytes.Repeat([]byte{0xff}, 600)...), ErrCorrupt, "corrupt gzip"},
+		{"truncated tar", tarBytes(t, member{name: "a.py", body: strings.Repeat("x", 5000)})[:2048], ErrCorrupt, "truncated tar"},
+		{"truncated xz", xzBytes(t, tarBytes(t, pkgMembers...))[:100], ErrCorrupt, "xz"},
+		{"zip without central directory", zipped[:len(zipped)-30], ErrCorrupt, "corrupt zip"},
+		{"zip with broken directory", append(zipped[:len(zipped)-22:len(zipped)-22], []byte("PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\x7f\x00\x00")...), ErrCorrupt, "corrupt zip"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := walkBytes(t, tc.bytes, Limits{})
+			wantErr(t, err, tc.kind, tc.reason)
+		})
+	}
+	t.Run("zip member with bad checksum is a warning", func(t *testing.T) {
+		_, info, err := walkBytes(t, badCRC, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(info.Warnings, "\n"), "corrupt") {
+			t.Errorf("no warning about the corrupt member: %q", info.Warnings)
+		}
+	})
+}
+
+// rawZip writes a zip whose single member declares size bytes but holds
+// body, deflated: the way zip bombs declare gigabytes.
+func rawZip(t *testing.T, name string, body []byte, declared uint64) []byte {
+	t.Helper()
+	var comp bytes.Buffer
+	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
+	fw.Write(body)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CompressedSize64: uint64(comp.Len()), UncompressedSize64: declared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestCompressionBombs(t *testing.T) {
+	t.Run("zip declaring 2 GiB", func(t *testing.T) {
+		b := rawZip(t, "bomb.bin", make([]byte, 4<<20), 2<<30)
+		_, _, err := walkBytes(t, b, Limits{})
+		wantErr(t, err, ErrBomb, "zip bomb: compression ratio")
+	})
+	t.Run("gzip tar of 64 MiB of zeros", func(t *testing.T) {
+		b := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 64<<20))}))
+		_, _, err := walkBytes(t, b, Limits{MaxFileBytes: 1 << 20})
+		wantErr(t, err, ErrBomb, "compression bomb: compression ratio")
+	})
+	t.Run("small zeros are fine", func(t *testing.T) {
+		b := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 4<<20))}))
+		got, _, err := walkBytes(t, b, Limits{})
+		if err != nil || len(got) != 1 || len(got[0].Data) != 4<<20 {
+			t.Fatalf("got %d entries, err %v", len(got), err)
+		}
+	})
+}
+
+func TestLimits(t *testing.T) {
+	t.Run("total bytes", func(t *testing.T) {
+		b := tarBytes(t, member{name: "a", body: strings.Repeat("a", 3000)}, member{name: "b", body: strings.Repeat("b", 3000)})
+		_, _, err := walkBytes(t, b, Limits{MaxTotalBytes: 4096})
+		wantErr(t, err, ErrTooLarge, "archive exceeds 4 KiB uncompressed (limit --max-total)")
+	})
+	t.Run("entries", func(t *testing.T) {
+		b := zipBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"})
+		_, _, err := walkBytes(t, b, Limits{MaxEntries: 2})
+		wantErr(t, err, ErrTooManyEntries, "more than 2 entries")
+		_, _, err = walkBytes(t, tarBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"}), Limits{MaxEntries: 2})
+		wantErr(t, err, ErrTooManyEntries, "more than 2 entries")
+	})
+	t.Run("file bytes truncate, the walk goes on", func(t *testing.T) {
+		for name, b := range map[string][]byte{
+			"tar": tarBytes(t, member{name: "big", body: "0123456789"}, member{name: "next", body: "n"}),
+			"zip": zipBytes(t, member{name: "big", body: "0123456789"}, member{name: "next", body: "n"}),
+		} {
+			got, _, err := walkBytes(t, b, Limits{MaxFileBytes: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []walked{{Path: "big", Kind: File, Data: "0123", Truncated: true}, {Path: "next", Kind: File, Data: "n"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: entries (-want +got):\n%s", name, diff)
+			}
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		_, _, err := walkBytes(t, tarBytes(t, pkgMembers...), Limits{Timeout: time.Nanosecond})
+		wantErr(t, err, ErrTimeout, "timed out after 1ns (limit --timeout)")
+	})
+	t.Run("xz dictionary", func(t *testing.T) {
+		b := xzBytes(t, tarBytes(t, pkgMembers...))
+		// Rewrite the LZMA2 dictionary byte of the first block header to
+		// ask for 1.5 GiB; the header CRC is then wrong, but the bound must
+		// be checked before any decoding.
+		i := bytes.IndexByte(b[12:], 0x21) + 12
+		b[i+2] = 37
+		_, _, err := walkBytes(t, b, Limits{})
+		wantErr(t, err, ErrTooLarge, "xz dictionary of 1536 MiB over the 64 MiB memory bound")
+	})
+}
+
+func TestCallbackControlsTheWalk(t *testing.T) {
+	b := tarBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"})
+	n := 0
+	_, err := WalkReader(context.Background(), "t", bytes.NewReader(b), int64(len(b)), Limits{}, func(*Entry) error {
+		n++
+		return fs.SkipAll
+	})
+	if err != nil || n != 1 {
+		t.Errorf("SkipAll: %d entries, err %v; want 1, nil", n, err)
+	}
+	stop := errors.New("stop")
+	_, err = WalkReader(context.Background(), "t", bytes.NewReader(b), int64(len(b)), Limits{}, func(*Entry) error { return stop })
+	if err != stop {
+		t.Errorf("callback error returned as %v", err)
+	}
+}
+
+func TestGem(t *testing.T) {
+	meta := "--- !ruby/object:Gem::Specification\nname: demo\nversion: !ruby/object:Gem::Version\n  version: 1.2.3\n"
+	b := gemBytes(t, meta,
+		member{name: "lib/demo.rb", body: "puts 1\n"},
+		member{name: "ext/demo/extconf.rb", body: "require 'mkmf'\n"},
+		member{name: "../escape.rb", body: "x"},
+	)
+	got, info, err := walkBytes(t, b, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Format != FormatGem {
+		t.Errorf("format %q, want gem", info.Format)
+	}
+	want := []walked{
+		{Path: ".gem/metadata", Kind: File, Data: meta},
+		{Path: "lib/demo.rb", Kind: File, Data: "puts 1\n"},
+		{Path: "ext/demo/extconf.rb", Kind: File, Data: "require 'mkmf'\n"},
+		{Path: ".gem/checksums.yaml.gz", Kind: File, Data: string(gzipBytes(t, []byte("---\nSHA256: {}\n")))},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	if len(info.Warnings) != 1 {
+		t.Errorf("want one warning for ../escape.rb, got %q", info.Warnings)
+	}
+	t.Run("truncated data.tar.gz", func(t *testing.T) {
+		data := gzipBytes(t, tarBytes(t, member{name: "lib/a.rb", body: strings.Repeat("puts 1\n", 5000)}))
+		b := tarBytes(t, member{name: "metadata.gz", body: string(gzipBytes(t, []byte(meta)))}, member{name: "data.tar.gz", body: string(data[:len(data)/2])})
+		_, _, err := walkBytes(t, b, Limits{})
+		wantErr(t, err, ErrCorrupt, "data.tar.gz: truncated gzip")
+	})
+}
+
+// 100,000 tiny files stream within the default limits.
+func TestHundredThousandTinyFiles(t *testing.T) {
+	const n = 100_000
+	members := make([]member, n)
+	for i := range members {
+		members[i] = member{name: fmt.Sprintf("package/lib/f%06d.js", i), body: "module.exports=1\n"}
+	}
+	b := gzipBytes(t, tarBytes(t, members...))
+	count := 0
+	info, err := WalkReader(context.Background(), "many.tgz", bytes.NewReader(b), int64(len(b)), DefaultLimits(), func(e *Entry) error {
+		if e.Kind == File && string(e.Data) == "module.exports=1\n" {
+			count++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n || info.Entries != n || info.Bytes != int64(n*len("module.exports=1\n")) {
+		t.Errorf("%d good files, info %+v; want %d", count, info, n)
+	}
+}
