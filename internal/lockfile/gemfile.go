@@ -111,4 +111,3 @@ func parseGemfileLock(c *collector, _ fs.FS, data []byte) error {
 	}
 	return nil
 }
-

@@ -85,7 +85,10 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 	}
 	for _, spec := range specs {
 		if d, ok := pep508Dependency(spec); ok {
-			d.Line = lineOfText(data, `"`+spec+`"`, `'`+spec+`'`)
+			// The declared string as written; failing that (TOML escapes
+			// inside it), the name at the start of a string.
+			raw := pep508NameRe.FindString(strings.TrimSpace(spec))
+			d.Line = lineOfText(data, `"`+spec+`"`, `'`+spec+`'`, `"`+raw, `'`+raw)
 			declare(d)
 		}
 	}

@@ -234,7 +234,7 @@ func parseUV(c *collector, _ fs.FS, data []byte) error {
 		}
 		return false
 	}
-	directAny := map[string]bool{}     // name, any version
+	directAny := map[string]bool{}      // name, any version
 	directExact := map[[2]string]bool{} // name, version
 	for _, p := range lock.Package {
 		if !isLocal(p.Source) {
