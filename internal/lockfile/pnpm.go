@@ -117,15 +117,18 @@ func pnpmKey(key string) (name, version string) {
 	if i := strings.IndexByte(key, '('); i > 0 {
 		key = key[:i]
 	}
-	if name, version := splitDescriptor(key); version != "" {
+	name, version = splitDescriptor(key)
+	scoped := strings.HasPrefix(name, "@")
+	if version != "" && (strings.Count(name, "/") == 0 || scoped && strings.Count(name, "/") == 1) {
 		return name, version
 	}
+	// v5: "name/version" with an optional "_peer@1.0.0" suffix.
+	key, _, _ = strings.Cut(key, "_")
 	i := strings.LastIndexByte(key, '/')
 	if i < 0 {
 		return key, ""
 	}
-	version, _, _ = strings.Cut(key[i+1:], "_")
-	return key[:i], version
+	return key[:i], key[i+1:]
 }
 
 // pnpmImporterTarget resolves one importer dependency to the (name,
@@ -141,15 +144,15 @@ func pnpmImporterTarget(name string, v any) (string, string, bool) {
 	if version == "" || strings.HasPrefix(version, "link:") || strings.HasPrefix(version, "file:") {
 		return "", "", false
 	}
-	if i := strings.IndexByte(version, '('); i > 0 {
-		version = version[:i]
-	}
-	if strings.HasPrefix(version, "/") || strings.IndexByte(version[1:], '@') >= 0 {
-		// An alias or a non-registry package: the version is itself a key.
+	if c := version[0]; c < '0' || c > '9' {
+		// An alias or a non-registry package: the version is itself a key
+		// ("/real@1.0.0", "real@1.0.0", "/real/1.0.0").
 		n, ver := pnpmKey(version)
 		return n, ver, true
 	}
-	version, _, _ = strings.Cut(version, "_") // v5 peer suffix
+	// Drop the peer suffix: "1.0.0(b@2.0.0)" (v6+), "1.0.0_b@2.0.0" (v5).
+	version, _, _ = strings.Cut(version, "(")
+	version, _, _ = strings.Cut(version, "_")
 	return name, version, true
 }
 
