@@ -1,0 +1,446 @@
+package names
+
+import (
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"customs/internal/finding"
+)
+
+// Rule ids of name findings.
+const (
+	RuleTyposquat      = "names/typosquat"
+	RuleInvalid        = "names/invalid-name"
+	RuleConfusion      = "names/dependency-confusion"
+	RuleConfusionVer   = "names/confusion-version"
+	RuleInstallerIndex = "names/installer-config"
+)
+
+// Thresholds on a typosquat's confidence.
+const (
+	suspiciousAt = 0.5
+	maliciousAt  = 0.85
+)
+
+// Config is what a Checker knows beyond the embedded data.
+type Config struct {
+	// CacheDir holds lists refreshed by Update; "" reads only the
+	// embedded data.
+	CacheDir string
+	// Extra lists (--names-data, policy names_data) add names to an
+	// ecosystem: every name counts as existing, the most downloaded
+	// ExtraPopular as popular.
+	Extra map[Ecosystem][]*List
+	// Allow names are never flagged.
+	Allow map[Ecosystem][]string
+}
+
+// ExtraPopular is how many names of an extra list with download counts
+// become typosquatting targets (all of them when the list has no counts).
+const ExtraPopular = 10_000
+
+// Checker judges package names. It is safe for concurrent use; each
+// ecosystem's data is loaded on first use.
+type Checker struct {
+	cfg  Config
+	fss  []fs.FS
+	mu   sync.Mutex
+	ecos map[Ecosystem]*ecoState
+}
+
+type ecoState struct {
+	once  sync.Once
+	err   error
+	ix    *index
+	set   *NameSet
+	extra map[string][]Entry // skeleton → names from extra lists
+	allow map[string]bool    // canonical names
+}
+
+// NewChecker returns a Checker over the embedded data, the cache and cfg.
+func NewChecker(cfg Config) *Checker {
+	return &Checker{cfg: cfg, fss: dataFS(cfg.CacheDir), ecos: map[Ecosystem]*ecoState{}}
+}
+
+func (c *Checker) state(eco Ecosystem) (*ecoState, error) {
+	c.mu.Lock()
+	st := c.ecos[eco]
+	if st == nil {
+		st = &ecoState{}
+		c.ecos[eco] = st
+	}
+	c.mu.Unlock()
+	st.once.Do(func() { st.err = c.load(eco, st) })
+	return st, st.err
+}
+
+func (c *Checker) load(eco Ecosystem, st *ecoState) error {
+	pop, err := loadPopular(c.fss, eco)
+	if err != nil {
+		return err
+	}
+	st.set, err = loadNameSet(c.fss, eco)
+	if err != nil {
+		return err
+	}
+	entries := pop.Entries
+	st.extra = map[string][]Entry{}
+	for _, l := range c.cfg.Extra[eco] {
+		ranked := slices.Clone(l.Entries)
+		slices.SortStableFunc(ranked, func(a, b Entry) int { return int(b.Downloads - a.Downloads) })
+		if len(ranked) > ExtraPopular && ranked[0].Downloads > 0 {
+			ranked = ranked[:ExtraPopular]
+		}
+		entries = append(entries, ranked...)
+		for _, e := range l.Entries {
+			if Validate(eco, e.Name) == nil {
+				k := Skeleton(eco, e.Name)
+				st.extra[k] = append(st.extra[k], e)
+			}
+		}
+	}
+	st.ix = newIndex(eco, entries)
+	st.allow = map[string]bool{}
+	for _, n := range c.cfg.Allow[eco] {
+		st.allow[Canonical(eco, n)] = true
+	}
+	return nil
+}
+
+// Squat describes the package a name imitates.
+type Squat struct {
+	Target           string     `json:"target"`
+	Technique        string     `json:"technique"`
+	Confidence       float64    `json:"confidence"`
+	TargetPopularity Popularity `json:"target_popularity"`
+}
+
+// Result is the judgement on one name.
+type Result struct {
+	Name       string            `json:"name"`
+	Ecosystem  Ecosystem         `json:"ecosystem"`
+	Verdict    finding.Verdict   `json:"verdict"`
+	Error      string            `json:"error,omitempty"`
+	Popularity Popularity        `json:"popularity"`
+	Typosquat  *Squat            `json:"typosquat,omitempty"`
+	Findings   []finding.Finding `json:"findings"`
+}
+
+// add appends a finding and raises the verdict.
+func (r *Result) add(f finding.Finding, v finding.Verdict) {
+	r.Findings = append(r.Findings, f)
+	r.Verdict = finding.Worst(r.Verdict, v)
+}
+
+// Check judges one name.
+func (c *Checker) Check(eco Ecosystem, name string) Result {
+	r := Result{Name: name, Ecosystem: eco, Verdict: finding.Clean, Findings: []finding.Finding{}}
+	if err := Validate(eco, name); err != nil {
+		r.Error = err.Error()
+		r.add(finding.Finding{Rule: RuleInvalid, Severity: finding.Medium,
+			Message: fmt.Sprintf("%q is not a valid %s name: %v", finding.Snippet([]byte(name)), eco, err),
+			Fix:     "check the spelling; no installer can fetch this name from the registry"}, finding.Suspicious)
+		return r
+	}
+	st, err := c.state(eco)
+	if err != nil {
+		r.Error = fmt.Sprintf("name data for %s: %v", eco, err)
+		return r
+	}
+	if st.allow[Canonical(eco, name)] {
+		return r
+	}
+	pop, popular := st.lookup(eco, name)
+	r.Popularity = pop
+	if best, ok := st.bestSquat(eco, name, pop, popular); ok {
+		s := best.squat()
+		r.Typosquat = &s
+		v := finding.Suspicious
+		sev := finding.Medium
+		if s.Confidence >= maliciousAt {
+			v, sev = finding.Malicious, finding.High
+		}
+		r.add(finding.Finding{
+			Rule: RuleTyposquat, Severity: sev,
+			Message: fmt.Sprintf("%s looks like %s (%s; %s vs %s; confidence %.2f)",
+				name, s.Target, s.Technique, pop.describe(), s.TargetPopularity.describe(), s.Confidence),
+			Fix:       fmt.Sprintf("if you meant %s, fix the name; otherwise review this package before installing it, or allow it in .customs.yaml", s.Target),
+			Target:    s.Target,
+			Technique: s.Technique,
+		}, v)
+	}
+	return r
+}
+
+// describe renders a popularity for a message.
+func (p Popularity) describe() string {
+	switch {
+	case p.Rank > 0:
+		return fmt.Sprintf("rank %d", p.Rank)
+	case p.Downloads > 0:
+		return fmt.Sprintf("%d downloads a month", p.Downloads)
+	case p.Monthly > 0:
+		return "widely packaged"
+	case p.Listed:
+		return "little used"
+	}
+	return "not in the registry list"
+}
+
+// lookup returns what is known of name's popularity, and whether it is one
+// of the popular packages itself.
+func (st *ecoState) lookup(eco Ecosystem, name string) (Popularity, bool) {
+	canon := Canonical(eco, name)
+	if id, ok := st.ix.byCanon[canon]; ok {
+		return st.ix.targets[id].pop, true
+	}
+	best, found := Popularity{}, false
+	if e, ok := st.set.Lookup(name); ok {
+		best, found = popularityOf(eco, e), true
+	}
+	for _, e := range st.extra[Skeleton(eco, name)] {
+		if Canonical(eco, e.Name) == canon {
+			if p := popularityOf(eco, e); !found || p.Monthly > best.Monthly {
+				best, found = p, true
+			}
+		}
+	}
+	best.Listed = found
+	return best, false
+}
+
+type squatMatch struct {
+	t    target
+	tech string
+	conf float64
+}
+
+func (m squatMatch) squat() Squat {
+	return Squat{Target: m.t.name, Technique: m.tech, Confidence: math.Round(m.conf*100) / 100, TargetPopularity: m.t.pop}
+}
+
+// Base confidence of each technique before popularity and length weigh in.
+var techniqueWeight = map[string]float64{
+	"homoglyph":       0.95,
+	"transposition":   0.9,
+	"repetition":      0.85,
+	"adjacent-key":    0.85,
+	"separator":       0.85,
+	"case":            0.8,
+	"scope confusion": 0.8,
+	"omission":        0.75,
+	"token reorder":   0.75,
+	"addition":        0.7,
+	"substitution":    0.65,
+	"prefix/suffix":   0.7,
+	"combosquat":      0.7,
+	"misspelling":     0.6,
+}
+
+// bestSquat finds the most convincing popular package that name imitates.
+func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popular bool) (squatMatch, bool) {
+	var best squatMatch
+	canon := Canonical(eco, name)
+	scope, _, scoped := SplitScope(name)
+	consider := func(t target, tech string, lengthFactor float64, anyPopularity bool) {
+		if Canonical(eco, t.name) == canon {
+			return
+		}
+		if tScope, _, tScoped := SplitScope(t.name); eco == NPM && scoped && tScoped && strings.EqualFold(scope, tScope) {
+			return // a scope has one owner: the same scope is never a squat
+		}
+		mag := magnitude(t.pop.Monthly)
+		if popular || (pop.Listed && pop.Monthly*10 > t.pop.Monthly) {
+			return // a popular package is not a squat of another one
+		}
+		if anyPopularity {
+			// Equal but for separators, case or look-alikes: suspicious
+			// whatever the target's popularity.
+			mag = math.Max(mag, 0.5)
+		} else if pop.Monthly*10 > t.pop.Monthly {
+			return // a popular package is not a squat of another one
+		}
+		conf := techniqueWeight[tech] * (0.6 + 0.4*mag) * lengthFactor
+		if conf > best.conf || (conf == best.conf && t.pop.Monthly > best.t.pop.Monthly) {
+			best = squatMatch{t: t, tech: tech, conf: conf}
+		}
+	}
+	skel := Skeleton(eco, name)
+
+	// Equal but for separators, case or look-alike characters, against
+	// every name known, popular or not.
+	alike := slices.Clone(st.set.Alike(name))
+	alike = append(alike, st.extra[skel]...)
+	for _, id := range st.ix.bySkel[skel] {
+		t := st.ix.targets[id]
+		alike = append(alike, Entry{Name: t.name, Downloads: t.pop.Downloads, Rank: t.pop.Rank})
+	}
+	for _, e := range alike {
+		t := target{name: e.Name, skel: skel, pop: popularityOf(eco, e)}
+		if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
+			t.pop = st.ix.targets[id].pop
+		}
+		consider(t, sameSkeletonTechnique(name, e.Name), 1, true)
+	}
+
+	if !popular {
+		st.ix.near(skel, func(id int32, dist int) {
+			t := st.ix.targets[id]
+			if dist == 0 {
+				return // same skeleton: judged above
+			}
+			consider(t, editTechnique(skel, t.skel, dist), lengthWeight(min(len(skel), len(t.skel))), false)
+		})
+		if core := coreOf(eco, name); core != "" && core != plainOf(name) {
+			for _, id := range st.ix.byCore[core] {
+				consider(st.ix.targets[id], "prefix/suffix", 1, false)
+			}
+			for _, id := range st.ix.bySkel[foldPart(core)] {
+				consider(st.ix.targets[id], "prefix/suffix", 1, false)
+			}
+		}
+		if k := tokenKey(name); k != "" {
+			for _, id := range st.ix.byTokens[k] {
+				consider(st.ix.targets[id], "token reorder", 1, false)
+			}
+		}
+		if eco == NPM && !scoped {
+			for _, id := range st.ix.byPart[foldPart(name)] {
+				consider(st.ix.targets[id], "scope confusion", 1, false)
+			}
+		}
+		if rest, ok := withoutFillers(name); ok {
+			for _, id := range st.ix.bySkel[foldPart(rest)] {
+				consider(st.ix.targets[id], "combosquat", 1, false)
+			}
+		}
+	}
+	return best, best.conf >= suspiciousAt
+}
+
+// lengthWeight discounts edits on short names, where one edit makes a
+// different word rather than a typo.
+func lengthWeight(n int) float64 {
+	switch {
+	case n <= 3:
+		return 0
+	case n == 4:
+		return 0.7
+	case n == 5:
+		return 0.85
+	}
+	return 1
+}
+
+// fillers are words squatters add to a real name to look official or
+// platform specific ("requests-darwin-lite", "axios-http").
+var fillers = map[string]bool{
+	"dev": true, "lite": true, "official": true, "http": true, "https": true,
+	"darwin": true, "linux": true, "win": true, "windows": true, "mac": true,
+	"macos": true, "x64": true, "x86": true, "secure": true, "update": true,
+	"updated": true, "fix": true, "fixed": true, "new": true, "latest": true,
+	"real": true, "original": true, "pro": true, "plus": true, "free": true,
+	"mirror": true, "patched": true,
+}
+
+// withoutFillers drops filler words from a name of several words.
+func withoutFillers(name string) (string, bool) {
+	w := words(name)
+	kept := w[:0:0]
+	for _, x := range w {
+		if !fillers[x] {
+			kept = append(kept, x)
+		}
+	}
+	if len(kept) == len(w) || len(kept) == 0 {
+		return "", false
+	}
+	return strings.Join(kept, "-"), true
+}
+
+// sameSkeletonTechnique names how two names with one skeleton differ.
+func sameSkeletonTechnique(a, b string) string {
+	switch {
+	case strings.EqualFold(a, b):
+		return "case"
+	case plainOf(a) == plainOf(b):
+		return "separator"
+	}
+	return "homoglyph"
+}
+
+// editTechnique names the edit that turns target t into candidate c.
+func editTechnique(c, t string, dist int) string {
+	if dist != 1 {
+		return "misspelling"
+	}
+	switch {
+	case len(c) == len(t)-1:
+		return "omission"
+	case len(c) == len(t)+1:
+		i := firstDiff(c, t)
+		if (i > 0 && c[i] == c[i-1]) || (i+1 < len(c) && c[i] == c[i+1]) {
+			return "repetition"
+		}
+		if (i > 0 && keyboardAdjacent(c[i], c[i-1])) || (i+1 < len(c) && keyboardAdjacent(c[i], c[i+1])) {
+			return "adjacent-key"
+		}
+		return "addition"
+	}
+	i := firstDiff(c, t)
+	if i+1 < len(c) && c[i] == t[i+1] && c[i+1] == t[i] {
+		return "transposition"
+	}
+	switch {
+	case lookAlike(c[i], t[i]):
+		return "homoglyph"
+	case keyboardAdjacent(c[i], t[i]):
+		return "adjacent-key"
+	}
+	return "substitution"
+}
+
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return min(i, len(a)-1)
+}
+
+var qwertyRows = []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"}
+
+// keyboardAdjacent reports whether two keys touch on a QWERTY keyboard.
+func keyboardAdjacent(a, b byte) bool {
+	ra, ca := keyPos(a)
+	rb, cb := keyPos(b)
+	if ra < 0 || rb < 0 || a == b {
+		return false
+	}
+	d := ra - rb
+	return (d == 0 && (ca-cb == 1 || cb-ca == 1)) || ((d == 1 || d == -1) && (ca-cb >= -1 && ca-cb <= 1))
+}
+
+func keyPos(c byte) (row, col int) {
+	for r, s := range qwertyRows {
+		if i := strings.IndexByte(s, c); i >= 0 {
+			return r, i
+		}
+	}
+	return -1, -1
+}
+
+// lookAlike pairs letters that UTS #39 does not join but that read alike in
+// most fonts of a terminal or a registry page.
+func lookAlike(a, b byte) bool {
+	for _, p := range []string{"il", "ij", "uv", "vw", "qg", "ce", "oa"} {
+		if (a == p[0] && b == p[1]) || (a == p[1] && b == p[0]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,139 @@
+package names
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// The embedded data is rebuilt by the generator; see gen/main.go for the
+// sources and the full command.
+//
+//go:generate sh -c "apt-file search -x 'specifications/[^/]+\\.gemspec$' > ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt && go run ./gen -pypi ../../../shared/corpus/registries/pypi.tsv.gz -npm ../../../shared/corpus/registries/npm.tsv.gz -debian ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt -npm-min-scoped 1000 -date 2026-11-25 -out data"
+
+//go:embed data
+var embedded embed.FS
+
+// Meta describes the name data: where each list came from and when.
+type Meta struct {
+	Lists map[Ecosystem]ListMeta `json:"lists"`
+}
+
+// ListMeta dates one ecosystem's lists.
+type ListMeta struct {
+	Date    string `json:"date"`
+	Source  string `json:"source"`
+	Names   int    `json:"names"`
+	Popular int    `json:"popular"`
+	Measure string `json:"measure"` // "rank", "downloads a month", "none"
+}
+
+// File names, the same in the embedded data and in the cache directory.
+func popularFile(eco Ecosystem) string { return string(eco) + "-popular.tsv.gz" }
+func namesFile(eco Ecosystem) string   { return string(eco) + "-names.fst.zst" }
+
+const metaFile = "meta.json"
+
+// CacheDir is where `customs db update` keeps refreshed name lists:
+// $CUSTOMS_CACHE_DIR/names, else the user cache directory's customs/names.
+func CacheDir() (string, error) {
+	if d := os.Getenv("CUSTOMS_CACHE_DIR"); d != "" {
+		return filepath.Join(d, "names"), nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "customs", "names"), nil
+}
+
+// dataFS returns the file systems to read, the cache (when present) first.
+func dataFS(cacheDir string) []fs.FS {
+	sub, _ := fs.Sub(embedded, "data")
+	if cacheDir == "" {
+		return []fs.FS{sub}
+	}
+	return []fs.FS{os.DirFS(cacheDir), sub}
+}
+
+func readFirst(fss []fs.FS, name string) ([]byte, error) {
+	var errs []error
+	for _, f := range fss {
+		b, err := fs.ReadFile(f, name)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+}
+
+// LoadMeta reads the dates of the lists in use (cache entries override the
+// embedded ones per ecosystem).
+func LoadMeta(cacheDir string) (Meta, error) {
+	m := Meta{Lists: map[Ecosystem]ListMeta{}}
+	fss := dataFS(cacheDir)
+	for i := len(fss) - 1; i >= 0; i-- {
+		b, err := fs.ReadFile(fss[i], metaFile)
+		if err != nil {
+			continue
+		}
+		var part Meta
+		if err := json.Unmarshal(b, &part); err != nil {
+			return m, fmt.Errorf("%s: %w", metaFile, err)
+		}
+		for k, v := range part.Lists {
+			m.Lists[k] = v
+		}
+	}
+	return m, nil
+}
+
+// loadPopular reads the popular list of eco.
+func loadPopular(fss []fs.FS, eco Ecosystem) (*List, error) {
+	b, err := readFirst(fss, popularFile(eco))
+	if err != nil {
+		return nil, err
+	}
+	l, err := ParseList(bytesReader(b))
+	if err != nil {
+		return l, fmt.Errorf("%s: %w", popularFile(eco), err)
+	}
+	return l, nil
+}
+
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(512<<20))
+
+// loadNameSet reads and decompresses the name set of eco.
+func loadNameSet(fss []fs.FS, eco Ecosystem) (*NameSet, error) {
+	b, err := readFirst(fss, namesFile(eco))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := zstdDecoder.DecodeAll(b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", namesFile(eco), err)
+	}
+	return LoadNameSet(eco, raw)
+}
+
+// CompressNameSet compresses BuildNameSet's output as it is stored.
+func CompressNameSet(fst []byte) ([]byte, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	if err != nil {
+		return nil, err
+	}
+	defer enc.Close()
+	return enc.EncodeAll(fst, nil), nil
+}

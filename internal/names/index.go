@@ -1,0 +1,299 @@
+package names
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// target is a popular package that squatters imitate.
+type target struct {
+	name string
+	skel string
+	pop  Popularity
+}
+
+// index finds, for one ecosystem, the popular names a candidate could be
+// imitating, without comparing it to each of them: every lookup is a
+// handful of hash probes.
+//
+// Edit distance uses a deletion neighbourhood (as in SymSpell): each target
+// skeleton is stored under its own hash and under the hash of every string
+// made by deleting one character; a candidate probes with its own hash and
+// its one- and (for long names) two-character deletions. Two strings meet
+// this way whenever the candidate needs at most two deletions and the
+// target at most one to reach a common string, which covers one
+// substitution, transposition, omission or addition, and two additions or
+// an addition with a substitution. Hits are checked with the real
+// distance. The other maps catch what distance does not: the same words
+// around a different affix, reordered words, and scoped npm names.
+type index struct {
+	eco     Ecosystem
+	targets []target
+	byCanon map[string]int32
+
+	head map[uint64]int32 // hash → first posting
+	next []int32          // posting → next posting with the same hash, or -1
+	tgt  []int32          // posting → target
+
+	bySkel   map[string][]int32
+	byCore   map[string][]int32 // affixes stripped
+	byTokens map[string][]int32 // words sorted
+	byPart   map[string][]int32 // npm: name part of scoped targets
+}
+
+func newIndex(eco Ecosystem, entries []Entry) *index {
+	ix := &index{
+		eco:      eco,
+		byCanon:  make(map[string]int32, len(entries)),
+		head:     make(map[uint64]int32, len(entries)*10),
+		bySkel:   make(map[string][]int32, len(entries)),
+		byCore:   map[string][]int32{},
+		byTokens: map[string][]int32{},
+		byPart:   map[string][]int32{},
+	}
+	for _, e := range entries {
+		if Validate(eco, e.Name) != nil {
+			continue
+		}
+		c := Canonical(eco, e.Name)
+		if old, ok := ix.byCanon[c]; ok {
+			// The same package in two lists: a measured figure beats an
+			// estimate, a higher one a lower one. Spelling follows the
+			// measured list too.
+			o := &ix.targets[old]
+			p := popularityOf(eco, e)
+			if (p.Downloads > 0 && o.pop.Downloads == 0) || p.Monthly > o.pop.Monthly {
+				o.pop, o.name = p, e.Name
+			}
+			continue
+		}
+		id := int32(len(ix.targets))
+		t := target{name: e.Name, skel: Skeleton(eco, e.Name), pop: popularityOf(eco, e)}
+		ix.targets = append(ix.targets, t)
+		ix.byCanon[c] = id
+		ix.bySkel[t.skel] = append(ix.bySkel[t.skel], id)
+		if _, part, scoped := SplitScope(e.Name); scoped && eco == NPM {
+			// Scoped packages are imitated by their name part alone
+			// (scope confusion); a scope has one owner, so edits inside
+			// it are no squat, and only the better-known scoped packages
+			// are worth the distance index.
+			if len(words(part)) >= 2 {
+				k := foldPart(part)
+				ix.byPart[k] = append(ix.byPart[k], id)
+			}
+			if t.pop.Monthly < scopedDistanceMin {
+				continue
+			}
+		} else if k := tokenKey(e.Name); k != "" {
+			ix.byTokens[k] = append(ix.byTokens[k], id)
+		}
+		ix.add(hashSkip(t.skel, -1, -1), id)
+		for i := range len(t.skel) {
+			ix.add(hashSkip(t.skel, i, -1), id)
+		}
+		if core := coreOf(eco, e.Name); core != "" && core != plainOf(e.Name) {
+			ix.byCore[core] = append(ix.byCore[core], id)
+		}
+	}
+	return ix
+}
+
+// scopedDistanceMin is the monthly downloads from which a scoped npm
+// package also enters the edit-distance index.
+const scopedDistanceMin = 10_000
+
+func (ix *index) add(h uint64, id int32) {
+	p := int32(len(ix.tgt))
+	ix.tgt = append(ix.tgt, id)
+	if first, ok := ix.head[h]; ok {
+		ix.next = append(ix.next, first)
+	} else {
+		ix.next = append(ix.next, -1)
+	}
+	ix.head[h] = p
+}
+
+// near returns the targets within edit distance maxDist(len) of skel.
+func (ix *index) near(skel string, visit func(id int32, dist int)) {
+	seen := make(map[int32]bool, 8)
+	probe := func(h uint64) {
+		p, ok := ix.head[h]
+		for ok && p >= 0 {
+			id := ix.tgt[p]
+			if !seen[id] {
+				seen[id] = true
+				t := ix.targets[id].skel
+				if d := osaDistance(skel, t, 2); d <= maxDistance(len(skel), len(t)) {
+					visit(id, d)
+				}
+			}
+			p = ix.next[p]
+		}
+	}
+	probe(hashSkip(skel, -1, -1))
+	for i := range len(skel) {
+		probe(hashSkip(skel, i, -1))
+	}
+	if maxDistance(len(skel), len(skel)) >= 2 {
+		for i := range len(skel) {
+			for j := i + 1; j < len(skel); j++ {
+				probe(hashSkip(skel, i, j))
+			}
+		}
+	}
+}
+
+// maxDistance is how many edits still make a name of length a look like
+// one of length b: one for short names, two when both have eight or more.
+func maxDistance(a, b int) int {
+	if a >= 8 && b >= 8 {
+		return 2
+	}
+	return 1
+}
+
+// hashSkip is FNV-1a over s without the bytes at i and j (-1: none), so
+// deletion neighbours are hashed without building the strings.
+func hashSkip(s string, i, j int) uint64 {
+	h := uint64(14695981039346656037)
+	for k := 0; k < len(s); k++ {
+		if k == i || k == j {
+			continue
+		}
+		h ^= uint64(s[k])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// osaDistance is the optimal string alignment distance (Levenshtein plus
+// adjacent transposition), or limit+1 once it exceeds limit.
+func osaDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	var rows [3][]int
+	for i := range rows {
+		rows[i] = make([]int, len(b)+1)
+	}
+	prev2, prev, cur := rows[0], rows[1], rows[2]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			best = min(best, v)
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
+}
+
+// Affixes that name a package's language or packaging rather than what it
+// does: "python-nmap", "pyopenssl", "node-sqlite", "uglify-js", "urllib3".
+var (
+	corePrefixes = []string{"python3", "python", "py3", "py", "nodejs", "node", "lib"}
+	coreSuffixes = []string{"python3", "python", "py3", "py", "nodejs", "node", "js", "lib", "npm", "dev"}
+)
+
+// coreOf strips those affixes (and trailing digits) from the plain name;
+// "" when what is left is too short to mean anything.
+func coreOf(eco Ecosystem, name string) string {
+	if eco == NPM {
+		if _, _, scoped := SplitScope(name); scoped {
+			return ""
+		}
+	}
+	p := plainOf(name)
+	for changed := true; changed; {
+		changed = false
+		for _, a := range corePrefixes {
+			if rest, ok := strings.CutPrefix(p, a); ok && len(rest) >= 4 {
+				p, changed = rest, true
+			}
+		}
+		for _, a := range coreSuffixes {
+			if rest, ok := strings.CutSuffix(p, a); ok && len(rest) >= 4 {
+				p, changed = rest, true
+			}
+		}
+		if t := strings.TrimRight(p, "0123456789"); t != p && len(t) >= 4 {
+			p, changed = t, true
+		}
+	}
+	if len(p) < 4 {
+		return ""
+	}
+	return p
+}
+
+// words splits a lower-cased name at separators.
+func words(name string) []string {
+	return strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == '/' || r == '@' })
+}
+
+// tokenKey is the sorted set of words of a name with two or more words;
+// "" for names whose word order carries meaning ("css-to-xpath").
+func tokenKey(name string) string {
+	w := words(name)
+	if len(w) < 2 || slices.ContainsFunc(w, func(x string) bool { return x == "to" || x == "2" || x == "from" || x == "for" }) {
+		return ""
+	}
+	slices.Sort(w)
+	return strings.Join(w, " ")
+}
+
+// Popularity says how much a package is used, as its list measured it, and
+// Monthly, the estimate in downloads a month used to compare two packages.
+type Popularity struct {
+	Rank      int     `json:"rank,omitempty"`
+	Downloads int64   `json:"downloads_a_month,omitempty"`
+	Listed    bool    `json:"listed"` // the name is in a registry list
+	Monthly   float64 `json:"-"`
+}
+
+// Estimates for lists that carry no download count: PyPI's ranks follow
+// Zipf's law closely enough (rank 1 ≈ 1.5 billion downloads a month, rank
+// 15,000 ≈ 100,000), and a gem Debian packages is taken as used about as
+// much as npm's popular threshold.
+const (
+	pypiTopMonthly  = 1.5e9
+	unrankedMonthly = 1e6
+)
+
+func popularityOf(eco Ecosystem, e Entry) Popularity {
+	p := Popularity{Rank: e.Rank, Downloads: e.Downloads, Listed: true}
+	switch {
+	case e.Downloads > 0:
+		p.Monthly = float64(e.Downloads)
+	case e.Rank > 0:
+		p.Monthly = pypiTopMonthly / float64(e.Rank)
+	case eco == RubyGems:
+		p.Monthly = unrankedMonthly
+	}
+	return p
+}
+
+// magnitude maps a monthly estimate to 0 (3,000 or fewer) … 1 (10
+// million or more).
+func magnitude(monthly float64) float64 {
+	if monthly <= 0 {
+		return 0
+	}
+	return math.Min(1, math.Max(0, (math.Log10(monthly)-3.5)/3.5))
+}
