@@ -1,0 +1,341 @@
+package analyze
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
+	"github.com/ulikunitz/xz"
+)
+
+// Thresholds of the built-in detectors.
+const (
+	longLine        = 5000 // bytes; no hand-written line is this long
+	minBlob         = 64   // shortest encoded literal worth decoding
+	obfuscatorNames = 20   // _0x… identifiers that mark javascript-obfuscator output
+	invisibleRun    = 12   // consecutive invisible code points that hide data
+)
+
+// binary looks at an executable's header only.
+func (s *scan) binary(data []byte) {
+	if c, ok := s.e.detectors["embedded-binary"]; ok {
+		s.add(c, 0, []byte(executableFormat(data)+" executable"), false)
+	}
+}
+
+// detect runs the built-in detectors that apply to lang over data in one
+// pass over the bytes.
+func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, gated map[string]bool, depth int, lineOf func(int) int) {
+	det := func(name string) *compiled {
+		c, ok := s.e.detectors[name]
+		if !ok || !applies(c) {
+			return nil
+		}
+		return c
+	}
+	long, invisible, payload := det("long-line"), det("invisible-unicode"), det("decoded-payload")
+
+	// One pass: line lengths, runs of base64/hex characters, runs of
+	// invisible code points.
+	lineStart, b64Start := 0, -1
+	invStart, invCount := -1, 0
+	longDone, invDone := long == nil, invisible == nil
+	for i := 0; i < len(data); {
+		b := data[i]
+		if b < utf8.RuneSelf {
+			if b == '\n' {
+				if !longDone && i-lineStart > longLine {
+					s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
+					longDone = true
+				}
+				lineStart = i + 1
+			}
+			if b64Alphabet[b] {
+				if b64Start < 0 {
+					b64Start = i
+				}
+			} else if b64Start >= 0 {
+				if payload != nil && i-b64Start >= minBlob {
+					s.blob(data, b64Start, i, lang, depth, lineOf)
+				}
+				b64Start = -1
+			}
+			invCount = 0
+			i++
+			continue
+		}
+		if b64Start >= 0 {
+			if payload != nil && i-b64Start >= minBlob {
+				s.blob(data, b64Start, i, lang, depth, lineOf)
+			}
+			b64Start = -1
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if !invDone && isInvisible(r) {
+			if invCount == 0 {
+				invStart = i
+			}
+			invCount++
+			if invCount >= invisibleRun {
+				s.add(invisible, lineOf(invStart), data[invStart:i+size], depth > 0)
+				invDone = true
+			}
+		} else {
+			invCount = 0
+		}
+		i += size
+	}
+	if !longDone && len(data)-lineStart > longLine {
+		s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
+	}
+	if payload != nil && b64Start >= 0 && len(data)-b64Start >= minBlob {
+		s.blob(data, b64Start, len(data), lang, depth, lineOf)
+	}
+	if payload != nil {
+		s.hexEscapes(data, lang, depth, lineOf)
+	}
+	if gated["js-obfuscator"] {
+		if c := det("js-obfuscator"); c != nil {
+			s.obfuscatorNames(c, data, lineOf, depth)
+		}
+	}
+}
+
+var b64Alphabet = func() (t [128]bool) {
+	for _, r := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_" {
+		t[r] = true
+	}
+	return t
+}()
+
+// isInvisible reports code points that render as nothing and are used to
+// hide code or data: zero-width characters, Hangul fillers, variation
+// selectors and tag characters.
+func isInvisible(r rune) bool {
+	switch {
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0x3164, r == 0xFFA0:
+		return true
+	case r >= 0xFE00 && r <= 0xFE0F:
+		return true
+	case r >= 0xE0000 && r <= 0xE01EF:
+		return true
+	}
+	return false
+}
+
+// obfuscatorNames counts _0x… identifiers, the signature of
+// javascript-obfuscator output, which legitimate packages do not ship.
+func (s *scan) obfuscatorNames(c *compiled, data []byte, lineOf func(int) int, depth int) {
+	n, first := 0, -1
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("_0x"))
+		if i < 0 {
+			break
+		}
+		p := off + i + 3
+		j := p
+		for j < len(data) && j-p < 8 && isHex(data[j]) {
+			j++
+		}
+		if j-p >= 4 {
+			n++
+			if first < 0 {
+				first = off + i
+			}
+		}
+		off = j
+	}
+	if n >= obfuscatorNames {
+		s.add(c, lineOf(first), data[first:min(len(data), first+100)], depth > 0)
+	}
+}
+
+func isHex(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
+}
+
+// blob tries to decode the literal data[from:to] (base64, hex, either
+// reversed, then zlib/gzip/bzip2/xz) and, when it hides code or an
+// executable, reports it and scans the decoded text with the same rules.
+func (s *scan) blob(data []byte, from, to int, lang string, depth int, lineOf func(int) int) {
+	if depth >= maxDecodeDepth || s.decoded >= maxDecoded || benignDataURI(data[:from]) {
+		return
+	}
+	raw := data[from:to]
+	out := decodeLiteral(raw)
+	if out == nil {
+		return
+	}
+	s.payload(out, data, from, to, lang, depth, lineOf)
+}
+
+// payload judges decoded bytes: an executable is reported as embedded, text
+// that looks like code is rescanned.
+func (s *scan) payload(out, data []byte, from, to int, lang string, depth int, lineOf func(int) int) {
+	out = inflate(out)
+	s.decoded += len(out)
+	line := lineOf(from)
+	if isExecutable(out) {
+		if c, ok := s.e.detectors["embedded-binary"]; ok {
+			s.add(c, line, []byte(executableFormat(out)+" executable decoded from "+string(data[from:min(to, from+40)])), true)
+		}
+		return
+	}
+	if !looksLikeText(out) || !looksLikeCode(out) {
+		return
+	}
+	if c, ok := s.e.detectors["decoded-payload"]; ok {
+		s.add(c, line, out[:min(len(out), 120)], true)
+	}
+	s.text(out, lang, depth+1, line)
+}
+
+// benignDataURI reports literals that are source maps, images or fonts in
+// data: URIs, which bundles inline by the hundred.
+func benignDataURI(before []byte) bool {
+	before = before[max(0, len(before)-48):]
+	for _, p := range [][]byte{[]byte("sourceMappingURL="), []byte("data:image/"), []byte("data:font/"), []byte("application/font"), []byte("application/json"), []byte("font/woff"), []byte("application/x-font")} {
+		if bytes.Contains(before, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeLiteral decodes a base64 or hex literal, or returns nil.
+func decodeLiteral(raw []byte) []byte {
+	if len(raw)%2 == 0 && allHex(raw) {
+		out := make([]byte, len(raw)/2)
+		if _, err := hex.Decode(out, raw); err == nil {
+			return out
+		}
+		return nil
+	}
+	if raw[0] == '=' { // reversed base64 ("...="[::-1])
+		rev := make([]byte, len(raw))
+		for i, b := range raw {
+			rev[len(raw)-1-i] = b
+		}
+		raw = rev
+	}
+	trimmed := bytes.TrimRight(raw, "=")
+	enc := base64.RawStdEncoding
+	if bytes.ContainsAny(trimmed, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	out := make([]byte, enc.DecodedLen(len(trimmed)))
+	n, err := enc.Decode(out, trimmed)
+	if err != nil {
+		return nil
+	}
+	return out[:n]
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// inflate undoes one layer of compression if data starts with a zlib, gzip,
+// bzip2 or xz header, bounded to maxDecoded bytes.
+func inflate(data []byte) []byte {
+	var r io.Reader
+	var err error
+	switch {
+	case len(data) > 2 && data[0] == 0x78 && (uint16(data[0])<<8|uint16(data[1]))%31 == 0:
+		r, err = zlib.NewReader(bytes.NewReader(data))
+	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+		r, err = gzip.NewReader(bytes.NewReader(data))
+	case bytes.HasPrefix(data, []byte("BZh")):
+		r = bzip2.NewReader(bytes.NewReader(data))
+	case bytes.HasPrefix(data, []byte("\xfd7zXZ\x00")):
+		r, err = xz.NewReader(bytes.NewReader(data))
+	default:
+		return data
+	}
+	if err != nil {
+		return data
+	}
+	out, _ := io.ReadAll(io.LimitReader(r, maxDecoded))
+	if len(out) == 0 {
+		return data
+	}
+	return out
+}
+
+// looksLikeText: mostly printable UTF-8 in its first 4 KiB.
+func looksLikeText(b []byte) bool {
+	b = b[:min(len(b), 4096)]
+	if len(b) < 16 {
+		return false
+	}
+	bad := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			bad++
+		}
+	}
+	return bad*20 < len(b) && utf8.Valid(b[:len(b)-min(len(b), 3)])
+}
+
+var codeMarkers = [][]byte{
+	[]byte("import "), []byte("exec("), []byte("eval("), []byte("require("), []byte("function"),
+	[]byte("http://"), []byte("https://"), []byte("subprocess"), []byte("os.system"), []byte("powershell"),
+	[]byte("/bin/"), []byte("child_process"), []byte("socket"), []byte("def "), []byte("=>"),
+}
+
+// looksLikeCode: decoded text that holds a statement or a URL rather than
+// prose, a key or a table.
+func looksLikeCode(b []byte) bool {
+	head := b[:min(len(b), 64<<10)]
+	for _, m := range codeMarkers {
+		if bytes.Contains(head, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// hexEscapes decodes runs of \xNN escapes (a common way to spell a hidden
+// string in Python and JavaScript) and judges the result like a blob.
+func (s *scan) hexEscapes(data []byte, lang string, depth int, lineOf func(int) int) {
+	if depth >= maxDecodeDepth {
+		return
+	}
+	for off := 0; off < len(data) && s.decoded < maxDecoded; {
+		i := bytes.Index(data[off:], []byte(`\x`))
+		if i < 0 {
+			return
+		}
+		start := off + i
+		j := start
+		var out []byte
+		for j+4 <= len(data) && data[j] == '\\' && data[j+1] == 'x' && isHex(data[j+2]) && isHex(data[j+3]) {
+			out = append(out, unhex(data[j+2])<<4|unhex(data[j+3]))
+			j += 4
+		}
+		if len(out) >= minBlob/2 {
+			s.payload(out, data, start, j, lang, depth, lineOf)
+		}
+		off = max(j, start+2)
+	}
+}
+
+func unhex(b byte) byte {
+	switch {
+	case b >= 'a':
+		return b - 'a' + 10
+	case b >= 'A':
+		return b - 'A' + 10
+	}
+	return b - '0'
+}

@@ -1,0 +1,325 @@
+// Package analyze is the rule engine of `customs inspect`: it matches the
+// rules of internal/rules against the files of a package (one Aho–Corasick
+// pass over each file gates every regular expression), decodes hidden
+// payloads and rescans them, and judges the hits of a whole package by
+// capability × threat × context into a verdict and a score.
+package analyze
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	ac "github.com/petar-dambovaliev/aho-corasick"
+
+	"customs/internal/finding"
+	"customs/internal/rules"
+)
+
+// Role is the context a file runs in; it weighs every hit in it.
+type Role int
+
+const (
+	// RoleLow: tests, docs, examples, vendored or minified bundles.
+	RoleLow Role = iota
+	// RoleCode: any other code shipped in the package.
+	RoleCode
+	// RoleImport: runs when the package is imported or required.
+	RoleImport
+	// RoleInstall: runs when the package is installed.
+	RoleInstall
+)
+
+var roleNames = [...]string{"test/docs/bundle", "code", "import-time", "install-time"}
+
+func (r Role) String() string {
+	if r < RoleLow || r > RoleInstall {
+		return fmt.Sprintf("role(%d)", int(r))
+	}
+	return roleNames[r]
+}
+
+// FileContext is what the caller knows about a file when it is scanned.
+type FileContext struct {
+	Role Role
+	// Language overrides the language guessed from the path (e.g. "shell"
+	// for an npm install script taken out of package.json).
+	Language string
+}
+
+// Hit is one rule matched at one place.
+type Hit struct {
+	Rule     *rules.Rule
+	File     string
+	Line     int
+	Evidence string // already safe to print (finding.Snippet)
+	Role     Role
+	Decoded  bool // found inside a decoded payload, not in the file's own text
+}
+
+// Limits of the work spent on one file, so that a hostile file cannot make
+// a scan slow or large.
+const (
+	maxScanBytes   = 8 << 20 // text beyond this is not scanned
+	window         = 512     // bytes around a keyword a pattern may look at
+	maxHitsPerRule = 3       // per file; more add no evidence, only memory
+	maxDecodeDepth = 2
+	maxDecoded     = 4 << 20 // decoded payload bytes per file
+)
+
+type compiled struct {
+	rule  *rules.Rule
+	re    *regexp.Regexp
+	langs uint16 // bit set over rules.Languages
+}
+
+// Engine holds the compiled rules and the prefilter automaton; it is safe
+// for concurrent use.
+type Engine struct {
+	rules     []compiled
+	byID      map[string]*compiled
+	automaton ac.AhoCorasick
+	// keywordRules[k] lists the rules gated by keyword k.
+	keywordRules [][]int
+	// detectors by name for the built-in matchers.
+	detectors map[string]*compiled
+}
+
+// New compiles rules into an Engine.
+func New(rs []rules.Rule) (*Engine, error) {
+	e := &Engine{byID: map[string]*compiled{}, detectors: map[string]*compiled{}}
+	e.rules = make([]compiled, len(rs))
+	kwIndex := map[string]int{}
+	var keywords []string
+	for i := range rs {
+		r := &rs[i]
+		c := compiled{rule: r}
+		for _, l := range r.Languages {
+			c.langs |= 1 << langBit(l)
+		}
+		if r.Pattern != "" {
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+			}
+			c.re = re
+		}
+		e.rules[i] = c
+		for _, k := range r.Keywords {
+			k = strings.ToLower(k)
+			idx, ok := kwIndex[k]
+			if !ok {
+				idx = len(keywords)
+				kwIndex[k] = idx
+				keywords = append(keywords, k)
+				e.keywordRules = append(e.keywordRules, nil)
+			}
+			e.keywordRules[idx] = append(e.keywordRules[idx], i)
+		}
+	}
+	for i := range e.rules {
+		c := &e.rules[i]
+		e.byID[c.rule.ID] = c
+		if c.rule.Detector != "" {
+			if prev, dup := e.detectors[c.rule.Detector]; dup {
+				return nil, fmt.Errorf("rules %s and %s both use detector %s", prev.rule.ID, c.rule.ID, c.rule.Detector)
+			}
+			e.detectors[c.rule.Detector] = c
+		}
+	}
+	b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: true})
+	e.automaton = b.Build(keywords)
+	return e, nil
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+	defaultErr    error
+)
+
+// Default returns the engine over the built-in rules, compiled once.
+func Default() (*Engine, error) {
+	defaultOnce.Do(func() {
+		rs, err := rules.Builtin()
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		defaultEngine, defaultErr = New(rs)
+	})
+	return defaultEngine, defaultErr
+}
+
+// Rule returns the rule with an id, or nil.
+func (e *Engine) Rule(id string) *rules.Rule {
+	if c, ok := e.byID[id]; ok {
+		return c.rule
+	}
+	return nil
+}
+
+// Rules returns every rule of the engine.
+func (e *Engine) Rules() []*rules.Rule {
+	out := make([]*rules.Rule, len(e.rules))
+	for i := range e.rules {
+		out[i] = e.rules[i].rule
+	}
+	return out
+}
+
+func langBit(l string) int { return slices.Index(rules.Languages, l) }
+
+// File scans one file and returns its hits, in file order. Files that
+// cannot matter (images, fonts, source maps, data) return nothing without
+// being read.
+func (e *Engine) File(path string, data []byte, fc FileContext) []Hit {
+	lang := fc.Language
+	if lang == "" {
+		lang = Language(path, data)
+	}
+	if lang == "" {
+		return nil
+	}
+	s := scan{e: e, path: path, role: fc.Role}
+	if lang == "binary" {
+		s.binary(data)
+		return s.hits
+	}
+	if len(data) > maxScanBytes {
+		data = data[:maxScanBytes]
+	}
+	s.text(data, lang, 0, 0)
+	sort.SliceStable(s.hits, func(i, j int) bool { return s.hits[i].Line < s.hits[j].Line })
+	return s.hits
+}
+
+// scan is the state of scanning one file (and the payloads decoded from it).
+type scan struct {
+	e       *Engine
+	path    string
+	role    Role
+	hits    []Hit
+	perRule map[*rules.Rule]int
+	decoded int // payload bytes decoded so far
+}
+
+func (s *scan) add(c *compiled, line int, evidence []byte, decoded bool) {
+	if s.perRule == nil {
+		s.perRule = map[*rules.Rule]int{}
+	}
+	if s.perRule[c.rule] >= maxHitsPerRule {
+		return
+	}
+	for _, h := range s.hits {
+		if h.Rule == c.rule && h.Line == line {
+			return
+		}
+	}
+	s.perRule[c.rule]++
+	s.hits = append(s.hits, Hit{Rule: c.rule, File: s.path, Line: line, Evidence: finding.Snippet(evidence), Role: s.role, Decoded: decoded})
+}
+
+// text scans text in a language. For a decoded payload, depth > 0 and
+// atLine is the line of the literal it was decoded from: its hits are
+// reported there.
+func (s *scan) text(data []byte, lang string, depth, atLine int) {
+	bit := uint16(1) << langBit(lang)
+	anyBit := uint16(1) << langBit("any")
+	applies := func(c *compiled) bool {
+		return (c.langs&bit != 0 || c.langs&anyBit != 0) && c.rule.AppliesToPath(s.path)
+	}
+	lines := lineIndex{data: data}
+	lineOf := func(off int) int {
+		if depth > 0 {
+			return atLine
+		}
+		return lines.line(off)
+	}
+	decoded := depth > 0
+
+	// scannedTo[i] is how far rule i's pattern has already looked, so that
+	// keywords close together do not rerun it over the same bytes.
+	var scannedTo map[int]int
+	gated := map[string]bool{}
+	it := s.e.automaton.IterOverlappingByte(data)
+	for m := it.Next(); m != nil; m = it.Next() {
+		for _, ri := range s.e.keywordRules[m.Pattern()] {
+			c := &s.e.rules[ri]
+			if !applies(c) {
+				continue
+			}
+			if c.re == nil {
+				gated[c.rule.Detector] = true
+				continue
+			}
+			if scannedTo == nil {
+				scannedTo = map[int]int{}
+			}
+			if done, ok := scannedTo[ri]; ok && m.Start() < done {
+				continue
+			}
+			from, to := around(data, m.Start(), m.End())
+			scannedTo[ri] = to
+			loc := c.re.FindIndex(data[from:to])
+			if loc == nil {
+				continue
+			}
+			ms, me := from+loc[0], from+loc[1]
+			s.add(c, lineOf(ms), evidence(data, ms, me), decoded)
+		}
+	}
+	s.detect(data, lang, applies, gated, depth, lineOf)
+}
+
+// around returns the window a pattern sees for a keyword at [start,end):
+// the keyword's line and the next one, cut to window bytes either side so
+// that a minified megabyte-long line costs no more than a short one.
+func around(data []byte, start, end int) (int, int) {
+	lo := max(0, start-window)
+	if i := bytes.LastIndexByte(data[lo:start], '\n'); i >= 0 {
+		lo += i + 1
+	}
+	hi := min(len(data), end+window)
+	if i := bytes.IndexByte(data[end:hi], '\n'); i >= 0 {
+		next := end + i + 1
+		if j := bytes.IndexByte(data[next:hi], '\n'); j >= 0 {
+			hi = next + j
+		}
+	}
+	return lo, hi
+}
+
+// evidence is the matched text with a little of its line around it.
+func evidence(data []byte, ms, me int) []byte {
+	lo := max(0, ms-40)
+	if i := bytes.LastIndexByte(data[lo:ms], '\n'); i >= 0 {
+		lo += i + 1
+	}
+	hi := min(len(data), me+60)
+	if i := bytes.IndexByte(data[me:hi], '\n'); i >= 0 {
+		hi = me + i
+	}
+	return data[lo:hi]
+}
+
+// lineIndex turns offsets into 1-based line numbers, counting newlines
+// incrementally (offsets mostly arrive in increasing order).
+type lineIndex struct {
+	data []byte
+	off  int
+	n    int
+}
+
+func (l *lineIndex) line(off int) int {
+	if off < l.off {
+		l.off, l.n = 0, 0
+	}
+	l.n += bytes.Count(l.data[l.off:off], []byte{'\n'})
+	l.off = off
+	return l.n + 1
+}

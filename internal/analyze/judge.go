@@ -1,0 +1,255 @@
+package analyze
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"customs/internal/finding"
+	"customs/internal/rules"
+)
+
+// Package is what the judge knows about the package the hits come from.
+type Package struct {
+	Ecosystem string // pypi, npm, rubygems or "" when unknown
+	// Built is true for built distributions and installed trees (wheels,
+	// site-packages, npm tarballs with prebuilt binaries are not built):
+	// native libraries are expected there.
+	Built bool
+}
+
+// Weights of the score. A hit weighs its severity times its file's role;
+// a package's score adds, per rule, its heaviest hit.
+var (
+	severityWeight = map[finding.Severity]float64{finding.Info: 0, finding.Low: 1, finding.Medium: 2.5, finding.High: 5, finding.Critical: 8}
+	roleWeight     = [...]float64{RoleLow: 0.1, RoleCode: 0.5, RoleImport: 0.8, RoleInstall: 1}
+)
+
+// Verdict thresholds.
+const (
+	// Capabilities alone (network, processes, decoding) are what most
+	// libraries do: their sum is capped so they can never make a verdict
+	// on their own.
+	capabilityCap = 3
+	// suspiciousScore flags a package for a human to look at.
+	suspiciousScore = 4
+	// maliciousScore and maliciousThreat: a malicious verdict needs real
+	// threat weight (one strong threat where code runs on install or
+	// import, or several elsewhere) and corroboration from a second rule.
+	maliciousScore  = 8
+	maliciousThreat = 4
+)
+
+// combos are behaviours no single line shows: two categories of
+// capability or threat in the same file. Their result counts as a threat.
+var combos = []struct {
+	id       string
+	a, b     string // tags
+	severity finding.Severity
+	minRole  Role
+	message  string
+}{
+	{"combo-recon-network", "recon", "network", finding.High, RoleCode,
+		"collects host or user identity and makes network requests in the same file: the shape of a beacon"},
+	{"combo-credentials-network", "credentials", "network", finding.High, RoleCode,
+		"reads credentials or secrets and makes network requests in the same file: the shape of a stealer"},
+	{"combo-env-network", "env-dump", "network", finding.High, RoleCode,
+		"serialises the whole environment and makes network requests in the same file"},
+	{"combo-download-run", "network", "process", finding.Medium, RoleInstall,
+		"install-time code downloads something and starts processes"},
+	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleCode,
+		"decodes data and executes code dynamically in the same file"},
+	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode,
+		"writes a file to a temporary or startup location and starts processes in the same file"},
+	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode,
+		"watches the clipboard for cryptocurrency addresses: the shape of a clipper that swaps them"},
+	{"combo-hook-wallet", "hook", "wallet", finding.High, RoleCode,
+		"hooks browser network or wallet calls and holds wallet addresses: the shape of a drainer"},
+	{"combo-hook-transaction", "hook", "wallet-rpc", finding.High, RoleCode,
+		"hooks browser network or wallet calls and inspects transactions: the shape of a drainer"},
+	{"combo-token-propagation", "credentials", "propagation", finding.High, RoleCode,
+		"reads registry or GitHub credentials and publishes packages or writes workflows: the shape of a worm"},
+}
+
+var comboRules = func() map[string]*rules.Rule {
+	m := map[string]*rules.Rule{}
+	for _, c := range combos {
+		m[c.id] = &rules.Rule{ID: c.id, Version: 1, Description: c.message, Message: c.message, Severity: c.severity, Class: rules.Threat, Tags: []string{"combination"}}
+	}
+	return m
+}()
+
+// Judge combines the hits of one package into a verdict, a score and the
+// findings to show (heaviest first, one per rule and file).
+func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding) {
+	hits = relevant(hits, pkg)
+	hits = append(hits, combinations(hits)...)
+
+	perRule := map[string]weighted{}
+	for _, h := range hits {
+		w := weight(h)
+		if b, ok := perRule[h.Rule.ID]; !ok || w > b.w {
+			perRule[h.Rule.ID] = weighted{w, h}
+		}
+	}
+	var threat, capability, obfuscation float64
+	strong := 0 // rules carrying real weight
+	for _, b := range perRule {
+		switch b.hit.Rule.Class {
+		case rules.Threat:
+			threat += b.w
+		case rules.Obfuscation:
+			obfuscation += b.w
+		default:
+			capability += b.w
+		}
+		if b.w >= 1 {
+			strong++
+		}
+	}
+	score := threat + min(capability, capabilityCap) + min(obfuscation, 2*capabilityCap)
+	verdict := finding.Clean
+	switch {
+	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2:
+		verdict = finding.Malicious
+	case score >= suspiciousScore && threat+obfuscation > 0:
+		verdict = finding.Suspicious
+	}
+	return verdict, round(score), findings(hits)
+}
+
+type weighted struct {
+	w   float64
+	hit Hit
+}
+
+func weight(h Hit) float64 { return severityWeight[h.Rule.Severity] * roleWeight[h.Role] }
+
+func round(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
+
+// relevant drops hits of rules not meant for the package's ecosystem and
+// executables that are expected where they are (native libraries in
+// built packages and installed trees).
+func relevant(hits []Hit, pkg Package) []Hit {
+	out := hits[:0:0]
+	for _, h := range hits {
+		if !h.Rule.AppliesTo(pkg.Ecosystem) {
+			continue
+		}
+		if h.Rule.Detector == "embedded-binary" && !h.Decoded && expectedBinary(h.File, pkg) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// expectedBinary: a shared library in a wheel or installed tree, or a
+// prebuilt native addon in an npm package, is how those ship.
+func expectedBinary(file string, pkg Package) bool {
+	if !isNativeLibraryName(file) {
+		return false
+	}
+	return pkg.Built || pkg.Ecosystem == "npm" || pkg.Ecosystem == "rubygems"
+}
+
+// combinations adds a synthetic threat hit for each combo whose two tags
+// both occur in one file at or above the combo's role.
+func combinations(hits []Hit) []Hit {
+	type key struct {
+		file string
+		tag  string
+	}
+	seen := map[key]Hit{}
+	for _, h := range hits {
+		if h.Role == RoleLow {
+			continue
+		}
+		for _, t := range h.Rule.Tags {
+			k := key{h.File, t}
+			if _, ok := seen[k]; !ok {
+				seen[k] = h
+			}
+		}
+	}
+	var out []Hit
+	files := map[string]Role{}
+	for _, h := range hits {
+		if h.Role > files[h.File] || files[h.File] == 0 {
+			files[h.File] = h.Role
+		}
+	}
+	for file, role := range files {
+		for _, c := range combos {
+			if role < c.minRole {
+				continue
+			}
+			a, okA := seen[key{file, c.a}]
+			b, okB := seen[key{file, c.b}]
+			if !okA || !okB {
+				continue
+			}
+			line := min(a.Line, b.Line)
+			out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: line, Role: role,
+				Evidence: a.Rule.ID + " + " + b.Rule.ID})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Rule.ID < out[j].Rule.ID })
+	return out
+}
+
+// findings turns hits into findings: one per rule and file (its heaviest
+// hit), heaviest first, then by file and line.
+func findings(hits []Hit) []finding.Finding {
+	type key struct{ rule, file string }
+	best := map[key]weighted{}
+	for _, h := range hits {
+		k := key{h.Rule.ID, h.File}
+		w := weight(h)
+		if b, ok := best[k]; !ok || w > b.w || w == b.w && h.Line < b.hit.Line {
+			best[k] = weighted{w, h}
+		}
+	}
+	list := make([]weighted, 0, len(best))
+	for _, b := range best {
+		list = append(list, b)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.w != b.w {
+			return a.w > b.w
+		}
+		if a.hit.File != b.hit.File {
+			return a.hit.File < b.hit.File
+		}
+		if a.hit.Line != b.hit.Line {
+			return a.hit.Line < b.hit.Line
+		}
+		return a.hit.Rule.ID < b.hit.Rule.ID
+	})
+	out := make([]finding.Finding, len(list))
+	for i, b := range list {
+		out[i] = finding.Finding{
+			Rule:     b.hit.Rule.ID,
+			Severity: b.hit.Rule.Severity,
+			File:     b.hit.File,
+			Line:     b.hit.Line,
+			Message:  message(b.hit),
+			Evidence: b.hit.Evidence,
+		}
+	}
+	return out
+}
+
+// message says what a hit means, where it runs and whether it was hidden.
+func message(h Hit) string {
+	var b strings.Builder
+	b.WriteString(h.Rule.Message)
+	if h.Decoded {
+		b.WriteString(" (in a decoded payload)")
+	}
+	if h.Role != RoleCode {
+		fmt.Fprintf(&b, " [%s]", h.Role)
+	}
+	return b.String()
+}
