@@ -86,7 +86,9 @@ func Text(w io.Writer, subjects []Subject, opt TextOptions) error {
 		}
 		b.WriteByte('\n')
 		if s.Error != "" {
-			fmt.Fprintf(&b, "  %s %s\n", p.paint(ansiBold+ansiRed, "error:"), safe(s.Error))
+			// Readers' errors often start with the target, already shown above.
+			reason := strings.TrimPrefix(s.Error, s.Target+": ")
+			fmt.Fprintf(&b, "  %s %s\n", p.paint(ansiBold+ansiRed, "error:"), safe(reason))
 			continue
 		}
 		verdict := cmp.Or(s.Verdict, finding.Clean)
