@@ -1,0 +1,202 @@
+package registry
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Endpoints are the registries a project installs from.
+type Endpoints struct {
+	NPM string // npm registry root, e.g. the value of .npmrc's registry=
+	// NPMScopes maps "@scope" to its registry (.npmrc "@scope:registry=").
+	NPMScopes map[string]string
+	PyPI      string // a PEP 503/691 Simple index root (pip's index-url)
+	RubyGems  string // a gem source root
+}
+
+// Public registries, used only when the user's configuration names none.
+// This is the only place their addresses are written.
+var publicDefaults = Endpoints{
+	NPM:      "https://registry.npmjs.org",
+	PyPI:     "https://pypi.org/simple",
+	RubyGems: "https://rubygems.org",
+}
+
+// Env looks up an environment variable (os.Getenv in production, a map in tests).
+type Env func(string) string
+
+// DiscoverEndpoints reads the registries the user's tools would use for a
+// project in dir, in the tools' own order of precedence:
+//
+//	npm:  $NPM_CONFIG_REGISTRY, dir/.npmrc, ~/.npmrc          (registry=, @scope:registry=)
+//	pip:  $PIP_INDEX_URL, $PIP_CONFIG_FILE, ~/.config/pip/pip.conf, ~/.pip/pip.conf  (index-url)
+//	gems: $RUBYGEMS_HOST or $GEM_HOST, dir/Gemfile source, ~/.gemrc :sources:
+//
+// and falls back to the public registries. Credentials are never read.
+func DiscoverEndpoints(dir, home string, env Env) Endpoints {
+	if env == nil {
+		env = os.Getenv
+	}
+	e := Endpoints{NPMScopes: map[string]string{}}
+	// npm: later files have lower precedence, so read home first and let the project override.
+	for _, f := range []string{filepath.Join(home, ".npmrc"), filepath.Join(dir, ".npmrc")} {
+		if home == "" && f == ".npmrc" {
+			continue
+		}
+		readNpmrc(f, &e)
+	}
+	for _, k := range []string{"NPM_CONFIG_REGISTRY", "npm_config_registry"} {
+		if v := env(k); v != "" {
+			e.NPM = v
+			break
+		}
+	}
+	// pip
+	if v := env("PIP_INDEX_URL"); v != "" {
+		e.PyPI = v
+	} else {
+		files := []string{env("PIP_CONFIG_FILE")}
+		if home != "" {
+			files = append(files, filepath.Join(home, ".config", "pip", "pip.conf"), filepath.Join(home, ".pip", "pip.conf"))
+		}
+		for _, f := range files {
+			if v := readPipIndex(f); v != "" {
+				e.PyPI = v
+				break
+			}
+		}
+	}
+	// gems
+	for _, k := range []string{"RUBYGEMS_HOST", "GEM_HOST"} {
+		if v := env(k); v != "" && e.RubyGems == "" {
+			e.RubyGems = v
+		}
+	}
+	if e.RubyGems == "" {
+		e.RubyGems = readGemfileSource(filepath.Join(dir, "Gemfile"))
+	}
+	if e.RubyGems == "" && home != "" {
+		e.RubyGems = readGemrcSource(filepath.Join(home, ".gemrc"))
+	}
+	if e.NPM == "" {
+		e.NPM = publicDefaults.NPM
+	}
+	if e.PyPI == "" {
+		e.PyPI = publicDefaults.PyPI
+	}
+	if e.RubyGems == "" {
+		e.RubyGems = publicDefaults.RubyGems
+	}
+	e.NPM = strings.TrimRight(e.NPM, "/")
+	e.PyPI = strings.TrimRight(e.PyPI, "/")
+	e.RubyGems = strings.TrimRight(e.RubyGems, "/")
+	return e
+}
+
+// readSmall reads a configuration file, ignoring absent or oversized ones.
+func readSmall(path string) []byte {
+	if path == "" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > 1<<20 {
+		return nil
+	}
+	b, _ := os.ReadFile(path)
+	return b
+}
+
+func readNpmrc(path string, e *Endpoints) {
+	sc := bufio.NewScanner(bytes.NewReader(readSmall(path)))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)
+		if !isHTTPURL(v) {
+			continue
+		}
+		switch {
+		case k == "registry":
+			e.NPM = v
+		case strings.HasPrefix(k, "@") && strings.HasSuffix(k, ":registry"):
+			e.NPMScopes[strings.TrimSuffix(k, ":registry")] = strings.TrimRight(v, "/")
+		}
+	}
+}
+
+// readPipIndex reads index-url from the [global] (or [install]) section of
+// a pip configuration file.
+func readPipIndex(path string) string {
+	section := ""
+	found := ""
+	sc := bufio.NewScanner(bytes.NewReader(readSmall(path)))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = strings.ToLower(strings.Trim(line, "[] "))
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || (section != "global" && section != "install") {
+			continue
+		}
+		if k := strings.ToLower(strings.TrimSpace(k)); k == "index-url" || k == "index_url" {
+			if v = strings.TrimSpace(v); isHTTPURL(v) && (found == "" || section == "install") {
+				found = v
+			}
+		}
+	}
+	return found
+}
+
+var gemfileSource = regexp.MustCompile(`(?m)^\s*source\s*\(?\s*["']([^"']+)["']`)
+
+func readGemfileSource(path string) string {
+	if m := gemfileSource.FindSubmatch(readSmall(path)); m != nil && isHTTPURL(string(m[1])) {
+		return string(m[1])
+	}
+	return ""
+}
+
+func readGemrcSource(path string) string {
+	var rc struct {
+		Sources []string `yaml:":sources"`
+	}
+	if err := yaml.Unmarshal(readSmall(path), &rc); err != nil {
+		return ""
+	}
+	for _, s := range rc.Sources {
+		if isHTTPURL(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// npmRegistryFor picks the registry of a package, honouring scoped registries.
+func (e Endpoints) npmRegistryFor(name string) string {
+	if strings.HasPrefix(name, "@") {
+		if scope, _, ok := strings.Cut(name, "/"); ok {
+			if r, ok := e.NPMScopes[scope]; ok {
+				return r
+			}
+		}
+	}
+	return e.NPM
+}
