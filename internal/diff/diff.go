@@ -1,0 +1,241 @@
+// Package diff answers "what does this release add over the version people
+// already trust, and is that explained?" — the check that catches a
+// trojanised update of a real package (a maintainer account taken over, the
+// next release working as before plus a payload).
+//
+// Compare walks both versions once each (internal/archive), matches files
+// by path below the package root, works out which bytes of each changed text
+// file are new (textdiff.go), runs the analyser (internal/analyze) on that
+// new code only, compares install-time behaviour, dependencies and registry
+// metadata, and weighs it all into a verdict with its reasons (verdict.go).
+package diff
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"customs/internal/analyze"
+	"customs/internal/finding"
+	"customs/internal/names"
+	"customs/internal/pkgmeta"
+)
+
+// File statuses.
+const (
+	Added   = "added"
+	Removed = "removed"
+	Changed = "changed"
+)
+
+// Version names one side of the comparison.
+type Version struct {
+	Target    string `json:"target"` // as the user gave it
+	Ecosystem string `json:"ecosystem,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Version   string `json:"version,omitempty"`
+}
+
+// FileChange is one file that differs between the versions.
+type FileChange struct {
+	Path       string `json:"path"`
+	Status     string `json:"status"` // added, removed or changed
+	OldSize    int64  `json:"old_size"`
+	NewSize    int64  `json:"new_size"`
+	AddedLines int    `json:"added_lines,omitempty"` // lines of new content (text files)
+	AddedBytes int    `json:"added_bytes,omitempty"`
+	// Appended is set when the old content is a prefix of the new one: a
+	// block added at the end of an existing file.
+	Appended bool   `json:"appended,omitempty"`
+	Binary   bool   `json:"binary,omitempty"`
+	Native   bool   `json:"native,omitempty"` // an ELF, PE or Mach-O executable
+	Role     string `json:"role,omitempty"`   // when the file runs: import-time, install-time, ...
+
+	regions []Region
+}
+
+// DependencyChange is a dependency whose declared spec changed.
+type DependencyChange struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind,omitempty"`
+	OldSpec string `json:"old_spec"`
+	NewSpec string `json:"new_spec"`
+}
+
+// Dependencies is how the declared dependencies changed.
+type Dependencies struct {
+	Added   []pkgmeta.Dependency `json:"added"`
+	Removed []pkgmeta.Dependency `json:"removed"`
+	Changed []DependencyChange   `json:"changed"`
+}
+
+// ScriptChange is an install-time hook that appeared, changed or went away.
+type ScriptChange struct {
+	Name   string `json:"name"` // e.g. "postinstall", "setup.py", "extension ext/foo/extconf.rb"
+	Status string `json:"status"`
+	Old    string `json:"old,omitempty"`
+	New    string `json:"new,omitempty"`
+}
+
+// Result is the judgement on one update.
+type Result struct {
+	Old     Version         `json:"old"`
+	New     Version         `json:"new"`
+	Verdict finding.Verdict `json:"verdict"`
+	// Reasons says why, the weightiest first; empty when clean.
+	Reasons []string `json:"reasons"`
+	// AddedFindings are the analyser's findings in code the new version
+	// added, with file and line in the new version.
+	AddedFindings []finding.Finding `json:"added_findings"`
+	// Signals are the diff's own observations (a new install script, code
+	// obfuscated where it was plain, a dependency switched to git, ...).
+	Signals        []Signal         `json:"signals"`
+	Files          []FileChange     `json:"files"`
+	Dependencies   Dependencies     `json:"dependencies"`
+	InstallScripts []ScriptChange   `json:"install_scripts"`
+	Metadata       []MetadataChange `json:"metadata,omitempty"`
+	Unchanged      int              `json:"unchanged_files"`
+}
+
+// Options are the collaborators of Compare; the zero value uses the
+// built-in analyser and skips name and registry checks.
+type Options struct {
+	Engine *analyze.Engine
+	// Names judges newly added dependency names (typosquats); nil skips it.
+	Names *names.Checker
+	// OldRegistry and NewRegistry are what the registry says about each
+	// version, when the versions came from one.
+	OldRegistry, NewRegistry *RegistryInfo
+}
+
+// Paths compares two package versions given as archive files or directories.
+func Paths(ctx context.Context, oldTarget, newTarget string, opt Options) (*Result, error) {
+	oldSnap, err := loadPath(ctx, oldTarget)
+	if err != nil {
+		return nil, fmt.Errorf("old version: %w", err)
+	}
+	newSnap, err := loadPath(ctx, newTarget)
+	if err != nil {
+		return nil, fmt.Errorf("new version: %w", err)
+	}
+	return compare(ctx, oldSnap, newSnap, opt)
+}
+
+func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, error) {
+	if opt.Engine == nil {
+		e, err := analyze.Default()
+		if err != nil {
+			return nil, err
+		}
+		opt.Engine = e
+	}
+	r := &Result{
+		Old: versionOf(oldS), New: versionOf(newS),
+		AddedFindings: []finding.Finding{}, Signals: []Signal{},
+		Files: []FileChange{}, InstallScripts: []ScriptChange{},
+	}
+	roles := newRoles(newS)
+	oldRoles := newRoles(oldS)
+	oldHadNative := false
+	for _, f := range oldS.files {
+		oldHadNative = oldHadNative || f.native
+	}
+	// Renamed files: content the old version had under another path is not
+	// new content.
+	oldSums := make(map[[32]byte]bool, len(oldS.files))
+	for _, f := range oldS.files {
+		oldSums[f.sum] = true
+	}
+
+	paths := make([]string, 0, len(newS.files))
+	for p := range newS.files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	a := analysis{engine: opt.Engine, result: r, signals: []Signal{}}
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		nf := newS.files[p]
+		of := oldS.files[p]
+		if of != nil && of.sum == nf.sum {
+			r.Unchanged++
+			continue
+		}
+		fc := FileChange{Path: p, NewSize: nf.size, Binary: nf.binary, Native: nf.native}
+		role := roles.of(p, nf.data)
+		if role != analyze.RoleCode {
+			fc.Role = role.String()
+		}
+		switch {
+		case of == nil && oldSums[nf.sum]:
+			r.Unchanged++ // moved or copied, same bytes
+			continue
+		case of == nil:
+			fc.Status = Added
+			if nf.data != nil {
+				fc.regions = []Region{{Start: 0, End: len(nf.data), StartLine: 1, EndLine: 1 + countLines(nf.data)}}
+				fc.AddedLines, fc.AddedBytes = countLines(nf.data)+1, len(nf.data)
+			}
+		default:
+			fc.Status = Changed
+			fc.OldSize = of.size
+			if nf.data != nil && of.data != nil {
+				fc.regions = addedRegions(of.data, nf.data)
+				for _, reg := range fc.regions {
+					fc.AddedLines += reg.Lines()
+					fc.AddedBytes += reg.End - reg.Start
+				}
+				fc.Appended = len(nf.data) > len(of.data) && commonPrefix(of.data, nf.data) == len(of.data)
+			} else if nf.data != nil {
+				// The old file was binary or too large to keep: all of it is new.
+				fc.regions = []Region{{Start: 0, End: len(nf.data), StartLine: 1, EndLine: 1 + countLines(nf.data)}}
+			}
+		}
+		if nf.native && !oldHadNative {
+			a.signal(finding.Suspicious, finding.Finding{
+				Rule: "diff-new-binary", Severity: finding.High, File: p,
+				Message: "the new version ships a native executable; the old one had none",
+				Fix:     "check where the binary comes from and whether the release notes explain it",
+			})
+		}
+		if nf.data != nil && len(fc.regions) > 0 {
+			var oldData []byte
+			if of != nil {
+				oldData = of.data
+			}
+			a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p, oldData))
+		}
+		r.Files = append(r.Files, fc)
+	}
+	for p, of := range oldS.files {
+		if _, ok := newS.files[p]; !ok {
+			r.Files = append(r.Files, FileChange{Path: p, Status: Removed, OldSize: of.size, Binary: of.binary, Native: of.native})
+		}
+	}
+	sort.SliceStable(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
+
+	compareInstall(r, &a, oldS, newS)
+	compareDependencies(r, &a, oldS.meta, newS.meta, opt.Names)
+	compareRegistry(r, &a, opt.OldRegistry, opt.NewRegistry)
+	a.judge(string(newS.meta.Ecosystem))
+	return r, nil
+}
+
+func versionOf(s *snapshot) Version {
+	return Version{Target: s.target, Ecosystem: string(s.meta.Ecosystem), Name: s.meta.Name, Version: s.meta.Version}
+}
+
+func countLines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		n--
+	}
+	return n
+}

@@ -1,0 +1,212 @@
+package diff
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"customs/internal/finding"
+)
+
+func compareFiles(t *testing.T, oldFiles, newFiles map[string]string) *Result {
+	t.Helper()
+	dir := t.TempDir()
+	oldPath := npmTarball(t, dir, "old.tgz", oldFiles)
+	newPath := npmTarball(t, dir, "new.tgz", newFiles)
+	r, err := Paths(context.Background(), oldPath, newPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func fileChange(r *Result, path string) *FileChange {
+	for i := range r.Files {
+		if r.Files[i].Path == path {
+			return &r.Files[i]
+		}
+	}
+	return nil
+}
+
+func TestTrojanisedReleaseInjectedIntoMainIsMalicious(t *testing.T) {
+	clean := debugLike("4.4.1")
+	index := clean["src/index.js"]
+	for _, tc := range []struct {
+		name     string
+		injected string
+		line     int
+	}{
+		// chalk/debug: one long obfuscated line put in front of the module.
+		{"prepended", walletHijacker() + "\n" + index, 1},
+		// Appended after the module's last line.
+		{"appended", index + walletHijacker() + "\n", strings.Count(index, "\n") + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			trojan := with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
+  "dependencies": {"ms-like": "^2.1.3"}`), "src/index.js", tc.injected)
+			r := compareFiles(t, clean, trojan)
+			if r.Verdict != finding.Malicious {
+				t.Fatalf("verdict %s, want malicious; reasons %q", r.Verdict, r.Reasons)
+			}
+			want := fmt.Sprintf("src/index.js (import-time file), line %d", tc.line)
+			if len(r.Reasons) == 0 || !strings.Contains(r.Reasons[0], want) {
+				t.Errorf("first reason should name the injected file and line (%q); reasons %q", want, r.Reasons)
+			}
+			fc := fileChange(r, "src/index.js")
+			if fc == nil || fc.Status != Changed || fc.AddedLines != 1 {
+				t.Errorf("src/index.js change = %+v, want changed with 1 added line", fc)
+			}
+			if tc.name == "appended" && !fc.Appended {
+				t.Errorf("appended block not reported as appended")
+			}
+			for _, f := range r.AddedFindings {
+				if f.File != "src/index.js" || f.Line != tc.line {
+					t.Errorf("added finding outside the injected line: %+v", f)
+				}
+			}
+			if len(r.AddedFindings) == 0 {
+				t.Errorf("no analyser finding in the injected code")
+			}
+			if r.Unchanged != 5 {
+				t.Errorf("unchanged files = %d, want 5", r.Unchanged)
+			}
+		})
+	}
+}
+
+func TestWormAddingPostinstallIsMalicious(t *testing.T) {
+	clean := debugLike("4.4.1")
+	worm := with(clean,
+		"package.json", packageJSON("debug-like", "4.4.2", `,
+  "scripts": {"postinstall": "node bundle.js"},
+  "dependencies": {"ms-like": "^2.1.3"}`),
+		"bundle.js", tokenStealer)
+	r := compareFiles(t, clean, worm)
+	if r.Verdict != finding.Malicious {
+		t.Fatalf("verdict %s, want malicious; reasons %q", r.Verdict, r.Reasons)
+	}
+	if !strings.Contains(strings.Join(r.Reasons, "\n"), "bundle.js") {
+		t.Errorf("reasons do not name bundle.js: %q", r.Reasons)
+	}
+	if len(r.InstallScripts) != 1 || r.InstallScripts[0].Name != "postinstall" || r.InstallScripts[0].Status != Added {
+		t.Errorf("install scripts = %+v, want the new postinstall", r.InstallScripts)
+	}
+	if fc := fileChange(r, "bundle.js"); fc == nil || fc.Status != Added || fc.Role != "install-time" {
+		t.Errorf("bundle.js = %+v, want added, install-time", fc)
+	}
+}
+
+func TestNormalUpdatesAreClean(t *testing.T) {
+	clean := debugLike("4.4.1")
+	bump := func(extra string) string { return packageJSON("debug-like", "4.4.2", extra) }
+	deps := `,
+  "dependencies": {"ms-like": "^2.1.3"}`
+	minified := func(seed int) string {
+		var b strings.Builder
+		b.WriteString("!function(e,t){\"object\"==typeof exports?module.exports=t():e.debugLike=t()}(this,function(){")
+		for i := 0; i < 400; i++ {
+			fmt.Fprintf(&b, "var n%d=function(r){return r.split(\"%d\").map(function(o){return o+%d}).join(\"-\")};", i, i*seed, seed)
+		}
+		b.WriteString("return{}});\n")
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"version bump", with(clean, "package.json", bump(deps))},
+		{"refactor with new files", with(clean,
+			"package.json", bump(deps),
+			"src/node.js", strings.ReplaceAll(clean["src/node.js"], "function log(...args) {", "function log(...args) {\n\tif (!args.length) {\n\t\treturn true;\n\t}"),
+			"src/format.js", "const util = require('util');\n\nmodule.exports = function format(value, opts) {\n\treturn util.inspect(value, opts).split('\\n').map(s => s.trim()).join(' ');\n};\n",
+			"CHANGELOG.md", "# 4.4.2\n\n- Faster formatting.\n")},
+		{"new popular dependency", with(clean, "package.json", bump(`,
+  "dependencies": {"ms-like": "^2.1.3", "supports-color": "^10.0.0"}`))},
+		{"rebuilt dist bundle", with(with(clean, "dist/debug.min.js", minified(7)), "package.json", bump(deps), "dist/debug.min.js", minified(11))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := clean
+			if tc.name == "rebuilt dist bundle" {
+				old = with(clean, "dist/debug.min.js", minified(7))
+			}
+			r := compareFiles(t, old, tc.files)
+			if r.Verdict != finding.Clean {
+				t.Errorf("verdict %s, want clean; reasons %q", r.Verdict, r.Reasons)
+			}
+		})
+	}
+}
+
+func TestDependencyChanges(t *testing.T) {
+	clean := debugLike("4.4.1")
+	r := compareFiles(t, clean, with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
+  "dependencies": {"ms-like": "github:someone/ms-like#main", "left-pad": "^1.3.0"}`)))
+	if len(r.Dependencies.Added) != 1 || r.Dependencies.Added[0].Name != "left-pad" {
+		t.Errorf("added dependencies = %+v, want left-pad", r.Dependencies.Added)
+	}
+	if len(r.Dependencies.Changed) != 1 || r.Dependencies.Changed[0].NewSpec != "github:someone/ms-like#main" {
+		t.Errorf("changed dependencies = %+v", r.Dependencies.Changed)
+	}
+	if r.Verdict != finding.Suspicious || !strings.Contains(strings.Join(r.Reasons, "\n"), "switched from the registry") {
+		t.Errorf("verdict %s reasons %q, want suspicious for the switch to git", r.Verdict, r.Reasons)
+	}
+}
+
+func TestNewNativeBinaryIsSuspicious(t *testing.T) {
+	clean := debugLike("4.4.1")
+	elf := "\x7fELF\x02\x01\x01\x00" + strings.Repeat("\x00", 64)
+	r := compareFiles(t, clean, with(clean, "package.json", packageJSON("debug-like", "4.4.2", ""), "bin/helper", elf))
+	if r.Verdict != finding.Suspicious {
+		t.Fatalf("verdict %s, want suspicious; reasons %q", r.Verdict, r.Reasons)
+	}
+	if fc := fileChange(r, "bin/helper"); fc == nil || !fc.Native {
+		t.Errorf("bin/helper = %+v, want a native executable", fc)
+	}
+}
+
+func TestJSONContract(t *testing.T) {
+	clean := debugLike("4.4.1")
+	r := compareFiles(t, clean, with(clean, "src/index.js", walletHijacker()+"\n"+clean["src/index.js"]))
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"old", "new", "verdict", "reasons", "added_findings", "files", "dependencies", "install_scripts", "signals"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if doc["verdict"] != "malicious" {
+		t.Errorf("verdict = %v", doc["verdict"])
+	}
+	files := doc["files"].([]any)
+	f := files[0].(map[string]any)
+	for _, k := range []string{"path", "status", "old_size", "new_size", "added_lines"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("file entry lacks %q: %v", k, f)
+		}
+	}
+	buf.Reset()
+	if err := WriteText(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	if !strings.HasPrefix(text, "debug-like@4.4.1 → debug-like@4.4.1: MALICIOUS\n  - malicious:") {
+		t.Errorf("text does not start with the verdict and reasons:\n%s", text)
+	}
+	buf.Reset()
+	if err := WriteSARIF(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"ruleId": "diff-injected-code"`) {
+		t.Errorf("SARIF lacks the diff's finding:\n%.2000s", buf.String())
+	}
+}

@@ -1,0 +1,92 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"customs/internal/analyze"
+	"customs/internal/finding"
+)
+
+// judge weighs the evidence into the verdict and its reasons.
+//
+// A real release changes a lot of code (refactors, rebuilt bundles, new
+// files), so the analyser's hits in code the old version already had are
+// dropped before anything is weighed, and what remains is judged by the
+// analyser's own rules (capability × threat × context, analyze.Judge) as if
+// the added code were a package of its own. On top of that come the two
+// shapes of a trojanised release that the analyser cannot see in one
+// version: a payload that runs without being called — added to a file that
+// runs at install or import time — and that either does something benign
+// code rarely does (a high-severity threat) or hides what it does
+// (javascript-obfuscator output, an encoded payload), where the old file was
+// plain. Either is malicious; so is a threat together with such
+// obfuscation anywhere in shipped code. The diff's other signals (a new
+// install hook, a new native binary, a dependency switched to git, lost
+// provenance) make an update suspicious on their own.
+func (a *analysis) judge(eco string) {
+	r := a.result
+	hits := make([]analyze.Hit, len(a.hits))
+	for i, h := range a.hits {
+		hits[i] = h.hit
+	}
+	verdict, score, findings := analyze.Judge(hits, analyze.Package{Ecosystem: eco})
+	r.AddedFindings = append([]finding.Finding{}, findings...)
+	if verdict.Flagged() {
+		var top []string
+		for _, f := range findings[:min(3, len(findings))] {
+			top = append(top, fmt.Sprintf("%s at %s:%d", f.Rule, safe(f.File), f.Line))
+		}
+		a.signal(verdict, finding.Finding{
+			Rule: "diff-added-code", Severity: findings[0].Severity, File: findings[0].File, Line: findings[0].Line,
+			Message: fmt.Sprintf("the code this release adds scores %.1f with the analyser: %s", score, strings.Join(top, ", ")),
+			Fix:     "do not install this version; compare it with the previous release and report it to the registry",
+		})
+	}
+
+	for _, e := range a.evidenceByFile() {
+		loadTime := e.role == analyze.RoleImport || e.role == analyze.RoleInstall
+		var h *addedHit
+		switch {
+		case loadTime && e.threat != nil && e.threat.hit.Rule.Severity >= finding.High:
+			h = e.threat
+		case loadTime && e.obfuscation != nil:
+			h = e.obfuscation
+		case e.threat != nil && e.obfuscation != nil && e.role != analyze.RoleLow:
+			h = e.threat
+		default:
+			continue
+		}
+		what := "code added to"
+		if e.appended {
+			what = "a block appended to"
+		}
+		msg := fmt.Sprintf("%s in %s %s (%s file), line %d: %s", h.hit.Rule.ID, what, safe(h.hit.File), e.role, h.hit.Line, h.hit.Rule.Message)
+		if h != e.obfuscation && e.obfuscation != nil {
+			msg += fmt.Sprintf("; the added code is obfuscated (%s)", e.obfuscation.hit.Rule.ID)
+		}
+		a.signal(finding.Malicious, finding.Finding{
+			Rule: "diff-injected-code", Severity: finding.Critical, File: h.hit.File, Line: h.hit.Line,
+			Message: msg, Evidence: h.hit.Evidence,
+			Fix: "do not install this version; compare it with the previous release and report it to the registry",
+		})
+	}
+
+	sort.SliceStable(a.signals, func(i, j int) bool {
+		si, sj := a.signals[i], a.signals[j]
+		if si.Verdict.Rank() != sj.Verdict.Rank() {
+			return si.Verdict.Rank() > sj.Verdict.Rank()
+		}
+		return si.Severity > sj.Severity
+	})
+	r.Verdict = finding.Clean
+	r.Reasons = []string{}
+	r.Signals = a.signals
+	for _, s := range a.signals {
+		r.Verdict = finding.Worst(r.Verdict, s.Verdict)
+		if s.Verdict.Flagged() {
+			r.Reasons = append(r.Reasons, fmt.Sprintf("%s: %s", s.Verdict, s.Message))
+		}
+	}
+}
