@@ -37,18 +37,19 @@ type Summary struct {
 	Errors     int `json:"errors"`
 }
 
-// Summarize counts subjects; an unreadable subject counts as an error only,
-// whatever its verdict field says.
+// Summarize counts subjects by outcome. A target read only in part (an
+// error and a verdict) counts by its verdict when that is flagged, since what
+// was read is already bad news; otherwise it counts as unreadable.
 func Summarize(subjects []Subject) Summary {
 	s := Summary{Targets: len(subjects)}
 	for _, sub := range subjects {
 		switch {
-		case sub.Error != "":
-			s.Errors++
 		case sub.Verdict == finding.Malicious:
 			s.Malicious++
 		case sub.Verdict == finding.Suspicious:
 			s.Suspicious++
+		case sub.Error != "":
+			s.Errors++
 		default:
 			s.Clean++
 		}

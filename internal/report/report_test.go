@@ -246,3 +246,23 @@ func TestArtifactURI(t *testing.T) {
 		}
 	}
 }
+
+// A target read only in part keeps its error and shows what was found in
+// the part read; a flagged verdict counts as such in the summary.
+func TestTextPartlyReadTarget(t *testing.T) {
+	subs := []Subject{{Target: "slow.tgz", Ecosystem: "npm", Name: "slow", Version: "1.0.0", Verdict: finding.Malicious, Score: 80,
+		Error: "slow.tgz: timed out after 1s (limit --timeout)",
+		Findings: []finding.Finding{{Rule: "js-exfil", Severity: finding.High, File: "a.js", Line: 2, Message: "Sends secrets away."}}},
+		{Target: "x.tgz", Verdict: finding.Clean}}
+	var buf bytes.Buffer
+	if err := Text(&buf, subs, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "slow.tgz  slow 1.0.0 (npm)\n  error: timed out after 1s (limit --timeout)\n  MALICIOUS  score 80, 1 finding\n  high     js-exfil  a.js:2\n"
+	if !strings.HasPrefix(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant prefix:\n%s", buf.String(), want)
+	}
+	if !strings.Contains(buf.String(), "2 targets: 1 malicious, 0 suspicious, 1 clean, 0 unreadable") {
+		t.Errorf("summary wrong:\n%s", buf.String())
+	}
+}

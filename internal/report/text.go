@@ -89,7 +89,9 @@ func Text(w io.Writer, subjects []Subject, opt TextOptions) error {
 			// Readers' errors often start with the target, already shown above.
 			reason := strings.TrimPrefix(s.Error, s.Target+": ")
 			fmt.Fprintf(&b, "  %s %s\n", p.paint(ansiBold+ansiRed, "error:"), safe(reason))
-			continue
+			if len(s.Findings) == 0 {
+				continue // nothing was read, or nothing found in what was
+			}
 		}
 		verdict := cmp.Or(s.Verdict, finding.Clean)
 		fmt.Fprintf(&b, "  %s  score %s, %s\n", p.paint(verdictStyle(verdict), strings.ToUpper(string(verdict))),
