@@ -251,7 +251,7 @@ func TestArtifactURI(t *testing.T) {
 // the part read; a flagged verdict counts as such in the summary.
 func TestTextPartlyReadTarget(t *testing.T) {
 	subs := []Subject{{Target: "slow.tgz", Ecosystem: "npm", Name: "slow", Version: "1.0.0", Verdict: finding.Malicious, Score: 80,
-		Error: "slow.tgz: timed out after 1s (limit --timeout)",
+		Error:    "slow.tgz: timed out after 1s (limit --timeout)",
 		Findings: []finding.Finding{{Rule: "js-exfil", Severity: finding.High, File: "a.js", Line: 2, Message: "Sends secrets away."}}},
 		{Target: "x.tgz", Verdict: finding.Clean}}
 	var buf bytes.Buffer
