@@ -95,6 +95,10 @@ type Speed struct {
 	Inspect   time.Duration `json:"inspect_ns"`
 	Floor     time.Duration `json:"floor_ns,omitempty"`
 	Ratio     float64       `json:"ratio,omitempty"` // Inspect / Floor
+	// CPU time of whole passes (user and system, all threads; "all" only).
+	InspectCPU time.Duration `json:"inspect_cpu_ns,omitempty"`
+	FloorCPU   time.Duration `json:"floor_cpu_ns,omitempty"`
+	CPURatio   float64       `json:"cpu_ratio,omitempty"` // InspectCPU / FloorCPU
 }
 
 // Install is the verdict on a package known to run code at install time.
@@ -121,11 +125,12 @@ func Run(ctx context.Context, rows []Row, opt Options) Result {
 	}
 	var (
 		inspectWall, floorWall []time.Duration
+		inspectCPU, floorCPU   []time.Duration
 		inspectEco, floorEco   []map[string]time.Duration
 	)
 	times := make([]time.Duration, len(rows))
 	for rep := range repeat {
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		var g errgroup.Group
 		g.SetLimit(jobs)
 		for i := range rows {
@@ -141,12 +146,13 @@ func Run(ctx context.Context, rows []Row, opt Options) Result {
 		}
 		_ = g.Wait() // workers never fail: a target's error is in its result
 		inspectWall = append(inspectWall, time.Since(start))
+		inspectCPU = append(inspectCPU, cpuTime()-cpu)
 		inspectEco = append(inspectEco, sumByEcosystem(rows, times))
 
 		if !opt.Floor {
 			continue
 		}
-		start = time.Now()
+		start, cpu = time.Now(), cpuTime()
 		for i, r := range rows {
 			t0 := time.Now()
 			n, err := archive.Floor(ctx, r.Target, opt.Inspect.Limits)
@@ -159,12 +165,13 @@ func Run(ctx context.Context, rows []Row, opt Options) Result {
 			}
 		}
 		floorWall = append(floorWall, time.Since(start))
+		floorCPU = append(floorCPU, cpuTime()-cpu)
 		floorEco = append(floorEco, sumByEcosystem(rows, times))
 	}
 	return Result{
 		Jobs: jobs, Repeat: repeat, Floor: opt.Floor,
 		Groups:   groups(outs),
-		Speed:    speeds(outs, inspectWall, floorWall, inspectEco, floorEco),
+		Speed:    speeds(outs, passes{inspectWall, floorWall, inspectCPU, floorCPU}, inspectEco, floorEco),
 		PeakRSS:  peakRSS(),
 		Installs: installs(outs, opt.InstallScripts),
 		Outcomes: outs,
@@ -262,9 +269,16 @@ func rate(members []Outcome, hit func(Outcome) bool) Rate {
 	return r
 }
 
-func speeds(outs []Outcome, inspectWall, floorWall []time.Duration, inspectEco, floorEco []map[string]time.Duration) []Speed {
+// passes holds the per-repeat times of whole passes.
+type passes struct{ inspectWall, floorWall, inspectCPU, floorCPU []time.Duration }
+
+func speeds(outs []Outcome, p passes, inspectEco, floorEco []map[string]time.Duration) []Speed {
 	var ss []Speed
-	all := Speed{Ecosystem: AllEcosystems, Inspect: median(inspectWall), Floor: median(floorWall)}
+	all := Speed{Ecosystem: AllEcosystems, Inspect: median(p.inspectWall), Floor: median(p.floorWall),
+		InspectCPU: median(p.inspectCPU), FloorCPU: median(p.floorCPU)}
+	if all.FloorCPU > 0 {
+		all.CPURatio = float64(all.InspectCPU) / float64(all.FloorCPU)
+	}
 	for _, eco := range ecosystemOrder(outs) {
 		s := Speed{Ecosystem: eco, Inspect: medianOf(inspectEco, eco), Floor: medianOf(floorEco, eco)}
 		for _, o := range outs {

@@ -61,6 +61,10 @@ func (r Result) WriteText(w io.Writer, misses bool) error {
 			s.Inspect.Seconds(), rateMBs(s.Bytes, s.Inspect), s.Floor.Seconds(), rateMBs(s.Bytes, s.Floor), ratio)
 	}
 	tw.Flush()
+	if all := r.Speed[len(r.Speed)-1]; all.FloorCPU > 0 {
+		fmt.Fprintf(&b, "CPU time of whole passes (user+system, all threads): inspect %.2f s, floor %.2f s, inspect/floor %.2fx\n",
+			all.InspectCPU.Seconds(), all.FloorCPU.Seconds(), all.CPURatio)
+	}
 	if r.PeakRSS > 0 {
 		fmt.Fprintf(&b, "peak memory (max RSS of the whole run): %.0f MB\n", mb(r.PeakRSS))
 	}
