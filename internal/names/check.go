@@ -20,6 +20,9 @@ const (
 	RuleInstallerIndex = "names/installer-config"
 )
 
+// minRatio is how many times more popular than a name its target must be.
+const minRatio = 100
+
 // Thresholds on a typosquat's confidence.
 const (
 	suspiciousAt = 0.5
@@ -238,7 +241,7 @@ var techniqueWeight = map[string]float64{
 	"substitution":    0.65,
 	"prefix/suffix":   0.7,
 	"combosquat":      0.7,
-	"misspelling":     0.6,
+	"misspelling":     0.55,
 }
 
 // bestSquat finds the most convincing popular package that name imitates.
@@ -246,7 +249,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 	var best squatMatch
 	canon := Canonical(eco, name)
 	scope, _, scoped := SplitScope(name)
-	consider := func(t target, tech string, lengthFactor float64, anyPopularity bool) {
+	consider := func(t target, tech string, factor float64, anyPopularity bool) {
 		if Canonical(eco, t.name) == canon {
 			return
 		}
@@ -254,17 +257,16 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			return // a scope has one owner: the same scope is never a squat
 		}
 		mag := magnitude(t.pop.Monthly)
-		if popular || (pop.Listed && pop.Monthly*10 > t.pop.Monthly) {
+		if popular || pop.Monthly*minRatio > t.pop.Monthly {
 			return // a popular package is not a squat of another one
 		}
 		if anyPopularity {
-			// Equal but for separators, case or look-alikes: suspicious
+			// Equal but for separators, case or look-alikes, or an
+			// organisation's package without its scope: suspicious
 			// whatever the target's popularity.
 			mag = math.Max(mag, 0.5)
-		} else if pop.Monthly*10 > t.pop.Monthly {
-			return // a popular package is not a squat of another one
 		}
-		conf := techniqueWeight[tech] * (0.6 + 0.4*mag) * lengthFactor
+		conf := techniqueWeight[tech] * (0.6 + 0.4*mag) * factor
 		if conf > best.conf || (conf == best.conf && t.pop.Monthly > best.t.pop.Monthly) {
 			best = squatMatch{t: t, tech: tech, conf: conf}
 		}
@@ -279,28 +281,47 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		t := st.ix.targets[id]
 		alike = append(alike, Entry{Name: t.name, Downloads: t.pop.Downloads, Rank: t.pop.Rank})
 	}
+	lower := strings.ToLower(name)
 	for _, e := range alike {
-		t := target{name: e.Name, skel: skel, pop: popularityOf(eco, e)}
+		t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
 		if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
 			t.pop = st.ix.targets[id].pop
 		}
-		consider(t, sameSkeletonTechnique(name, e.Name), 1, true)
+		tech := sameSkeletonTechnique(name, e.Name)
+		// PyPI folds separators itself; there only look-alikes count
+		// whatever the popularity.
+		any := eco != PyPI || tech == "homoglyph"
+		// Of several spellings, the one closest to the name is the one
+		// imitated.
+		closeness := 1 - 0.02*float64(osaDistance(lower, strings.ToLower(e.Name), 5))
+		consider(t, tech, closeness, any)
 	}
 
+	plain := plainOf(name)
 	if !popular {
-		st.ix.near(skel, func(id int32, dist int) {
+		st.ix.near(plain, func(id int32, dist int) {
 			t := st.ix.targets[id]
 			if dist == 0 {
-				return // same skeleton: judged above
+				consider(t, "separator", 1, false)
+				return
 			}
-			consider(t, editTechnique(skel, t.skel, dist), lengthWeight(min(len(skel), len(t.skel))), false)
+			consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), false)
 		})
-		if core := coreOf(eco, name); core != "" && core != plainOf(name) {
-			for _, id := range st.ix.byCore[core] {
-				consider(st.ix.targets[id], "prefix/suffix", 1, false)
-			}
+		if core := coreOf(eco, name); core != "" && core != plain {
 			for _, id := range st.ix.bySkel[foldPart(core)] {
 				consider(st.ix.targets[id], "prefix/suffix", 1, false)
+			}
+			// Both names carry an affix around the same core: weaker.
+			for _, id := range st.ix.byCore[core] {
+				consider(st.ix.targets[id], "prefix/suffix", 0.85, false)
+			}
+			// An affix around a misspelt name ("ethetsjs").
+			if len(core) >= 5 {
+				st.ix.near(core, func(id int32, dist int) {
+					if t := st.ix.targets[id]; dist > 0 {
+						consider(t, editTechnique(core, t.plain, dist), 0.9*lengthWeight(min(len(core), len(t.plain))), false)
+					}
+				})
 			}
 		}
 		if k := tokenKey(name); k != "" {
@@ -310,7 +331,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		}
 		if eco == NPM && !scoped {
 			for _, id := range st.ix.byPart[foldPart(name)] {
-				consider(st.ix.targets[id], "scope confusion", 1, false)
+				consider(st.ix.targets[id], "scope confusion", 1, true)
 			}
 		}
 		if rest, ok := withoutFillers(name); ok {
@@ -329,7 +350,7 @@ func lengthWeight(n int) float64 {
 	case n <= 3:
 		return 0
 	case n == 4:
-		return 0.7
+		return 0.55
 	case n == 5:
 		return 0.85
 	}
@@ -437,7 +458,7 @@ func keyPos(c byte) (row, col int) {
 // lookAlike pairs letters that UTS #39 does not join but that read alike in
 // most fonts of a terminal or a registry page.
 func lookAlike(a, b byte) bool {
-	for _, p := range []string{"il", "ij", "uv", "vw", "qg", "ce", "oa"} {
+	for _, p := range []string{"0o", "1l", "il", "ij", "uv", "vw", "qg", "oa"} {
 		if (a == p[0] && b == p[1]) || (a == p[1] && b == p[0]) {
 			return true
 		}

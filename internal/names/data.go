@@ -15,7 +15,7 @@ import (
 // The embedded data is rebuilt by the generator; see gen/main.go for the
 // sources and the full command.
 //
-//go:generate sh -c "apt-file search -x 'specifications/[^/]+\\.gemspec$' > ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt && go run ./gen -pypi ../../../shared/corpus/registries/pypi.tsv.gz -npm ../../../shared/corpus/registries/npm.tsv.gz -debian ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt -npm-min-scoped 1000 -date 2026-11-25 -out data"
+//go:generate sh -c "apt-file search -x 'specifications/(default/)?[^/]+\\.gemspec$' > ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt && go run ./gen -pypi ../../../shared/corpus/registries/pypi.tsv.gz -npm ../../../shared/corpus/registries/npm.tsv.gz -debian ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt -npm-min-scoped 1000 -date 2026-11-25 -out data"
 
 //go:embed data
 var embedded embed.FS

@@ -8,9 +8,9 @@ import (
 
 // target is a popular package that squatters imitate.
 type target struct {
-	name string
-	skel string
-	pop  Popularity
+	name  string
+	plain string // plainOf(name): what edit distance is measured on
+	pop   Popularity
 }
 
 // index finds, for one ecosystem, the popular names a candidate could be
@@ -69,16 +69,17 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 			continue
 		}
 		id := int32(len(ix.targets))
-		t := target{name: e.Name, skel: Skeleton(eco, e.Name), pop: popularityOf(eco, e)}
+		t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
 		ix.targets = append(ix.targets, t)
 		ix.byCanon[c] = id
-		ix.bySkel[t.skel] = append(ix.bySkel[t.skel], id)
-		if _, part, scoped := SplitScope(e.Name); scoped && eco == NPM {
+		skel := Skeleton(eco, e.Name)
+		ix.bySkel[skel] = append(ix.bySkel[skel], id)
+		if scope, part, scoped := SplitScope(e.Name); scoped && eco == NPM {
 			// Scoped packages are imitated by their name part alone
 			// (scope confusion); a scope has one owner, so edits inside
 			// it are no squat, and only the better-known scoped packages
 			// are worth the distance index.
-			if len(words(part)) >= 2 {
+			if (len(words(part)) >= 2 || len(part) >= 10) && !mirrorScopes[strings.ToLower(scope)] {
 				k := foldPart(part)
 				ix.byPart[k] = append(ix.byPart[k], id)
 			}
@@ -88,9 +89,9 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		} else if k := tokenKey(e.Name); k != "" {
 			ix.byTokens[k] = append(ix.byTokens[k], id)
 		}
-		ix.add(hashSkip(t.skel, -1, -1), id)
-		for i := range len(t.skel) {
-			ix.add(hashSkip(t.skel, i, -1), id)
+		ix.add(hashSkip(t.plain, -1, -1), id)
+		for i := range len(t.plain) {
+			ix.add(hashSkip(t.plain, i, -1), id)
 		}
 		if core := coreOf(eco, e.Name); core != "" && core != plainOf(e.Name) {
 			ix.byCore[core] = append(ix.byCore[core], id)
@@ -114,8 +115,13 @@ func (ix *index) add(h uint64, id int32) {
 	ix.head[h] = p
 }
 
-// near returns the targets within edit distance maxDist(len) of skel.
-func (ix *index) near(skel string, visit func(id int32, dist int)) {
+// mirrorScopes publish packages named after unscoped ones on purpose
+// (@types/foo types foo), so their name parts are no confusion targets.
+var mirrorScopes = map[string]bool{"types": true}
+
+// near visits the targets within edit distance maxDistance of plain.
+func (ix *index) near(plain string, visit func(id int32, dist int)) {
+	skel := plain
 	seen := make(map[int32]bool, 8)
 	probe := func(h uint64) {
 		p, ok := ix.head[h]
@@ -123,7 +129,7 @@ func (ix *index) near(skel string, visit func(id int32, dist int)) {
 			id := ix.tgt[p]
 			if !seen[id] {
 				seen[id] = true
-				t := ix.targets[id].skel
+				t := ix.targets[id].plain
 				if d := osaDistance(skel, t, 2); d <= maxDistance(len(skel), len(t)) {
 					visit(id, d)
 				}
@@ -135,7 +141,7 @@ func (ix *index) near(skel string, visit func(id int32, dist int)) {
 	for i := range len(skel) {
 		probe(hashSkip(skel, i, -1))
 	}
-	if maxDistance(len(skel), len(skel)) >= 2 {
+	if len(skel) >= 8 {
 		for i := range len(skel) {
 			for j := i + 1; j < len(skel); j++ {
 				probe(hashSkip(skel, i, j))
@@ -145,9 +151,9 @@ func (ix *index) near(skel string, visit func(id int32, dist int)) {
 }
 
 // maxDistance is how many edits still make a name of length a look like
-// one of length b: one for short names, two when both have eight or more.
+// one of length b: one for short names, two for long ones.
 func maxDistance(a, b int) int {
-	if a >= 8 && b >= 8 {
+	if min(a, b) >= 6 && max(a, b) >= 9 || min(a, b) >= 8 {
 		return 2
 	}
 	return 1
@@ -207,8 +213,16 @@ func osaDistance(a, b string, limit int) int {
 // Affixes that name a package's language or packaging rather than what it
 // does: "python-nmap", "pyopenssl", "node-sqlite", "uglify-js", "urllib3".
 var (
-	corePrefixes = []string{"python3", "python", "py3", "py", "nodejs", "node", "lib"}
-	coreSuffixes = []string{"python3", "python", "py3", "py", "nodejs", "node", "js", "lib", "npm", "dev"}
+	corePrefixes = map[Ecosystem][]string{
+		PyPI:     {"python3", "python", "py3", "py", "lib"},
+		NPM:      {"nodejs", "node", "lib"},
+		RubyGems: {"ruby", "rb", "lib"},
+	}
+	coreSuffixes = map[Ecosystem][]string{
+		PyPI:     {"python3", "python", "py3", "py", "lib", "dev"},
+		NPM:      {"nodejs", "node", "js", "lib", "npm", "dev"},
+		RubyGems: {"ruby", "rb", "lib", "dev"},
+	}
 )
 
 // coreOf strips those affixes (and trailing digits) from the plain name;
@@ -222,18 +236,18 @@ func coreOf(eco Ecosystem, name string) string {
 	p := plainOf(name)
 	for changed := true; changed; {
 		changed = false
-		for _, a := range corePrefixes {
-			if rest, ok := strings.CutPrefix(p, a); ok && len(rest) >= 4 {
-				p, changed = rest, true
-			}
-		}
-		for _, a := range coreSuffixes {
+		for _, a := range coreSuffixes[eco] {
 			if rest, ok := strings.CutSuffix(p, a); ok && len(rest) >= 4 {
 				p, changed = rest, true
 			}
 		}
 		if t := strings.TrimRight(p, "0123456789"); t != p && len(t) >= 4 {
 			p, changed = t, true
+		}
+		for _, a := range corePrefixes[eco] {
+			if rest, ok := strings.CutPrefix(p, a); ok && len(rest) >= 4 {
+				p, changed = rest, true
+			}
 		}
 	}
 	if len(p) < 4 {
@@ -274,6 +288,10 @@ type Popularity struct {
 const (
 	pypiTopMonthly  = 1.5e9
 	unrankedMonthly = 1e6
+	// A PyPI project outside the ranked 15,000 (under ~100,000 a month)
+	// is taken at 5,000: more than most have, so the benefit of the doubt
+	// goes to a project that exists.
+	pypiUnrankedMonthly = 5_000
 )
 
 func popularityOf(eco Ecosystem, e Entry) Popularity {
@@ -285,6 +303,8 @@ func popularityOf(eco Ecosystem, e Entry) Popularity {
 		p.Monthly = pypiTopMonthly / float64(e.Rank)
 	case eco == RubyGems:
 		p.Monthly = unrankedMonthly
+	case eco == PyPI:
+		p.Monthly = pypiUnrankedMonthly
 	}
 	return p
 }

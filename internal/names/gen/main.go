@@ -49,7 +49,7 @@ import (
 func main() {
 	pypi := flag.String("pypi", "", "PyPI name list (pypi.tsv or .tsv.gz)")
 	npm := flag.String("npm", "", "npm name list (npm.tsv or .tsv.gz)")
-	debian := flag.String("debian", "", "gemspecs of Debian packages: output of apt-file search -x 'specifications/[^/]+\\.gemspec$'")
+	debian := flag.String("debian", "", "gemspecs of Debian packages: output of apt-file search -x 'specifications/(default/)?[^/]+\\.gemspec$'")
 	npmMin := flag.Int64("npm-min", 100_000, "monthly downloads for an unscoped npm package to count as popular")
 	npmMinScoped := flag.Int64("npm-min-scoped", 10_000, "monthly downloads for a scoped npm package to count as popular")
 	date := flag.String("date", "", "date of the source lists (YYYY-MM-DD)")
@@ -162,8 +162,9 @@ func readRegistryTSV(path, measure string) ([]names.Entry, error) {
 }
 
 // gemspecPath matches a gemspec installed by a Debian package, as listed by
-// apt-file: "ruby-foo: /usr/share/.../specifications/foo_bar-1.2.3.gemspec".
-var gemspecPath = regexp.MustCompile(`^(ruby-[^:]+): \S*/specifications/([A-Za-z0-9._-]+?)-[0-9][^/-]*\.gemspec$`)
+// apt-file: "ruby-foo: /usr/share/.../specifications/foo_bar-1.2.3.gemspec"
+// (libruby's specifications/default/ name Ruby's default gems).
+var gemspecPath = regexp.MustCompile(`^(ruby-[^:]+|libruby[0-9.]*): \S*/specifications/(?:default/)?([A-Za-z0-9._-]+?)-[0-9][^/-]*\.gemspec$`)
 
 // debianGems reads the gem names of Debian's ruby-* packages from the
 // names of the gemspecs they install, so "-" and "_" are spelled as the
