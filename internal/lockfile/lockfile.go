@@ -232,6 +232,9 @@ func newCollector(file string) *collector {
 }
 
 func (c *collector) add(d Dependency) {
+	if d.Name == "" {
+		return // a malformed entry (e.g. the key "node_modules/") names no package
+	}
 	if d.File == "" {
 		d.File = c.file
 	}
