@@ -27,22 +27,23 @@ func collect(tb testing.TB, target string, forced Ecosystem) (Meta, error) {
 	return c.Meta(forced)
 }
 
-// readManifest returns the rows (path, ecosystem) of a corpus manifest.
-func readManifest(tb testing.TB, manifest string) [][2]string {
+// readManifest returns the rows (path, ecosystem, cluster) of a corpus
+// manifest.
+func readManifest(tb testing.TB, manifest string) [][3]string {
 	tb.Helper()
 	f, err := os.Open(manifest)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	var rows [][2]string
+	var rows [][3]string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 3 || cols[0] == "path" {
+		if len(cols) < 4 || cols[0] == "path" {
 			continue
 		}
-		rows = append(rows, [2]string{cols[0], cols[2]})
+		rows = append(rows, [3]string{cols[0], cols[2], cols[3]})
 	}
 	return rows
 }
@@ -85,10 +86,14 @@ func TestMalwareCorpusIdentity(t *testing.T) {
 
 // Every benign target (npm tarballs, Debian python3-*, ruby-* and node-*
 // trees) gets its manifest ecosystem and a name; the ones with metadata a
-// version too.
+// version too. npm tarballs carry their exact name (the manifest cluster),
+// and exactly the tarballs listed in install-scripts.txt have install
+// hooks, the ones listed there. The targets without a version are logged:
+// Debian trees with no metadata at all, named after the Debian package.
 func TestBenignCorpusIdentity(t *testing.T) {
 	dir := corpus.BenignDir(t)
 	rows := readManifest(t, filepath.Join(dir, "manifest.tsv"))
+	hooks := readInstallScripts(t, filepath.Join(dir, "install-scripts.txt"))
 	var noVersion []string
 	for _, row := range rows {
 		target := filepath.Join(dir, filepath.FromSlash(row[0]))
@@ -103,6 +108,47 @@ func TestBenignCorpusIdentity(t *testing.T) {
 		if m.Version == "" {
 			noVersion = append(noVersion, path.Base(row[0])+" ("+m.Source+")")
 		}
+		if strings.HasPrefix(row[0], "npm/") {
+			// The root is "package/" except for @types/* ("name/").
+			if m.Name != row[2] || strings.Count(m.Root, "/") != 1 || m.Source != m.Root+"package.json" {
+				t.Errorf("%s: name %q root %q from %s, want %q from the top directory's package.json", row[0], m.Name, m.Root, m.Source, row[2])
+			}
+			if got := formatHooks(m.InstallScripts); got != hooks[row[0]] {
+				t.Errorf("%s: install hooks %q, want %q", row[0], got, hooks[row[0]])
+			}
+		}
 	}
 	t.Logf("%d targets, %d without a version: %s", len(rows), len(noVersion), strings.Join(noVersion, ", "))
+}
+
+// readInstallScripts reads the fetch script's list of npm tarballs with
+// install hooks: path -> "postinstall: cmd; ..." (binding.gyp noted too).
+func readInstallScripts(tb testing.TB, p string) map[string]string {
+	tb.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]string{}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) == 3 && !strings.HasPrefix(line, "#") {
+			out[cols[0]] = cols[2]
+		}
+	}
+	return out
+}
+
+// formatHooks writes install hooks the way install-scripts.txt does.
+func formatHooks(h map[string]string) string {
+	var parts []string
+	for _, name := range installLifecycle {
+		if cmd, ok := h[name]; ok {
+			parts = append(parts, name+": "+cmd)
+		}
+	}
+	if _, ok := h["install (implicit)"]; ok {
+		parts = append(parts, "binding.gyp")
+	}
+	return strings.Join(parts, "; ")
 }
