@@ -36,38 +36,43 @@ const (
 	// maliciousScore and maliciousThreat: a malicious verdict needs real
 	// threat weight (one strong threat where code runs on install or
 	// import, or several elsewhere) and corroboration from a second rule.
-	maliciousScore  = 8
+	maliciousScore  = 6
 	maliciousThreat = 4
 )
 
 // combos are behaviours no single line shows: two categories of
 // capability or threat in the same file. Their result counts as a threat.
 var combos = []struct {
-	id       string
-	a, b     string // tags
-	severity finding.Severity
-	minRole  Role
-	message  string
+	id        string
+	a, b      string // tags
+	severity  finding.Severity
+	minRole   Role
+	ecosystem string // "" = every ecosystem
+	message   string
 }{
-	{"combo-recon-network", "recon", "network", finding.High, RoleCode,
+	{"combo-recon-network", "recon", "network", finding.High, RoleImport, "",
 		"collects host or user identity and makes network requests in the same file: the shape of a beacon"},
-	{"combo-credentials-network", "credentials", "network", finding.High, RoleCode,
+	{"combo-credentials-network", "credentials", "network", finding.High, RoleImport, "",
 		"reads credentials or secrets and makes network requests in the same file: the shape of a stealer"},
-	{"combo-env-network", "env-dump", "network", finding.High, RoleCode,
+	{"combo-env-network", "env-dump", "network", finding.High, RoleImport, "",
 		"serialises the whole environment and makes network requests in the same file"},
-	{"combo-download-run", "network", "process", finding.Medium, RoleInstall,
+	{"combo-setup-download-run", "network", "process", finding.High, RoleInstall, "pypi",
+		"setup.py downloads something and starts processes when the package is installed"},
+	{"combo-setup-hook-network", "install-hook", "network", finding.High, RoleInstall, "pypi",
+		"setup.py overrides the install command and makes network requests"},
+	{"combo-download-run", "network", "process", finding.Medium, RoleInstall, "",
 		"install-time code downloads something and starts processes"},
-	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleCode,
+	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleImport, "",
 		"decodes data and executes code dynamically in the same file"},
-	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode,
+	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
 		"writes a file to a temporary or startup location and starts processes in the same file"},
-	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode,
+	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode, "",
 		"watches the clipboard for cryptocurrency addresses: the shape of a clipper that swaps them"},
-	{"combo-hook-wallet", "hook", "wallet", finding.High, RoleCode,
+	{"combo-hook-wallet", "hook", "wallet", finding.High, RoleCode, "",
 		"hooks browser network or wallet calls and holds wallet addresses: the shape of a drainer"},
-	{"combo-hook-transaction", "hook", "wallet-rpc", finding.High, RoleCode,
+	{"combo-hook-transaction", "hook", "wallet-rpc", finding.High, RoleCode, "",
 		"hooks browser network or wallet calls and inspects transactions: the shape of a drainer"},
-	{"combo-token-propagation", "credentials", "propagation", finding.High, RoleCode,
+	{"combo-token-propagation", "credentials", "propagation", finding.High, RoleCode, "",
 		"reads registry or GitHub credentials and publishes packages or writes workflows: the shape of a worm"},
 }
 
@@ -83,7 +88,7 @@ var comboRules = func() map[string]*rules.Rule {
 // findings to show (heaviest first, one per rule and file).
 func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding) {
 	hits = relevant(hits, pkg)
-	hits = append(hits, combinations(hits)...)
+	hits = append(hits, combinations(hits, pkg.Ecosystem)...)
 
 	perRule := map[string]weighted{}
 	for _, h := range hits {
@@ -136,7 +141,7 @@ func relevant(hits []Hit, pkg Package) []Hit {
 		if !h.Rule.AppliesTo(pkg.Ecosystem) {
 			continue
 		}
-		if h.Rule.Detector == "embedded-binary" && !h.Decoded && expectedBinary(h.File, pkg) {
+		if h.Rule.Detector == "embedded-binary" && !h.Decoded && expectedBinary(h, pkg) {
 			continue
 		}
 		out = append(out, h)
@@ -144,18 +149,20 @@ func relevant(hits []Hit, pkg Package) []Hit {
 	return out
 }
 
-// expectedBinary: a shared library in a wheel or installed tree, or a
-// prebuilt native addon in an npm package, is how those ship.
-func expectedBinary(file string, pkg Package) bool {
-	if !isNativeLibraryName(file) {
-		return false
+// expectedBinary: built packages (wheels, installed trees, gems) ship
+// compiled libraries and programs, and npm packages ship prebuilt native
+// addons; a Windows program in a built Python package, or anything native
+// in a source distribution, is not expected.
+func expectedBinary(h Hit, pkg Package) bool {
+	if isNativeLibraryName(h.File) {
+		return pkg.Built || pkg.Ecosystem == "npm" || pkg.Ecosystem == "rubygems"
 	}
-	return pkg.Built || pkg.Ecosystem == "npm" || pkg.Ecosystem == "rubygems"
+	return pkg.Built && !strings.HasPrefix(h.Evidence, fmtPE)
 }
 
 // combinations adds a synthetic threat hit for each combo whose two tags
 // both occur in one file at or above the combo's role.
-func combinations(hits []Hit) []Hit {
+func combinations(hits []Hit, ecosystem string) []Hit {
 	type key struct {
 		file string
 		tag  string
@@ -181,7 +188,7 @@ func combinations(hits []Hit) []Hit {
 	}
 	for file, role := range files {
 		for _, c := range combos {
-			if role < c.minRole {
+			if role < c.minRole || c.ecosystem != "" && c.ecosystem != ecosystem {
 				continue
 			}
 			a, okA := seen[key{file, c.a}]
@@ -194,7 +201,9 @@ func combinations(hits []Hit) []Hit {
 				Evidence: a.Rule.ID + " + " + b.Rule.ID})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Rule.ID < out[j].Rule.ID })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].File < out[j].File || out[i].File == out[j].File && out[i].Rule.ID < out[j].Rule.ID
+	})
 	return out
 }
 

@@ -1,0 +1,134 @@
+package inspect
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"customs/internal/analyze"
+	"customs/internal/archive"
+	"customs/internal/pkgmeta"
+)
+
+// contexts places the files of one package in the context they run in,
+// from their paths and the package's own metadata.
+type contexts struct {
+	meta    pkgmeta.Meta
+	install map[string]bool // files run at install time
+	entry   map[string]bool // files run on import/require
+	// built: a wheel, a gem or an installed tree, where native libraries
+	// are expected (an sdist or a source checkout should not hold them).
+	built bool
+}
+
+func newContexts(m pkgmeta.Meta, format archive.Format) *contexts {
+	c := &contexts{meta: m, install: map[string]bool{}, entry: map[string]bool{}}
+	switch m.Ecosystem {
+	case pkgmeta.PyPI:
+		c.install[m.Root+"setup.py"] = true
+		c.built = format == archive.FormatZip || format == archive.FormatDir
+	case pkgmeta.NPM:
+		for _, cmd := range m.InstallScripts {
+			for _, f := range scriptFiles(cmd) {
+				c.install[path.Join(m.Root, f)] = true
+			}
+		}
+		if m.Main != "" {
+			c.entry[m.Main] = true
+			if path.Ext(m.Main) == "" {
+				c.entry[m.Main+".js"] = true
+				c.entry[m.Main+"/index.js"] = true
+			}
+		}
+		for _, e := range m.Exports {
+			c.entry[e] = true
+		}
+	case pkgmeta.RubyGems:
+		for _, e := range m.Extensions {
+			c.install[path.Join(m.Root, e)] = true
+		}
+		c.entry[path.Join(m.Root, "lib", m.Name+".rb")] = true
+		c.built = true
+	}
+	return c
+}
+
+// scriptRef finds the files a shell command runs: "node install.js",
+// "node ./scripts/post.js", "sh setup.sh", "python x.py" and
+// require('./postinstall') inside node -e.
+var scriptRef = regexp.MustCompile(`(?:^|[\s'"(=])(\.{0,2}/?[\w@./-]+\.(?:c?js|mjs|sh|py))\b|require\(\s*['"](\.{1,2}/[\w@./-]+)['"]\s*\)`)
+
+func scriptFiles(cmd string) []string {
+	var out []string
+	for _, m := range scriptRef.FindAllStringSubmatch(cmd, 8) {
+		f := m[1]
+		if f == "" {
+			f = m[2]
+			if path.Ext(f) == "" {
+				f += ".js"
+			}
+		}
+		if f = path.Clean(f); !strings.HasPrefix(f, "..") && !path.IsAbs(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lowDirs hold code nobody runs when using the package: tests, docs,
+// examples, benchmarks, vendored dependencies.
+var lowDirs = map[string]bool{
+	"test": true, "tests": true, "__tests__": true, "testing": true, "spec": true, "specs": true,
+	"doc": true, "docs": true, "example": true, "examples": true, "demo": true, "demos": true,
+	"benchmark": true, "benchmarks": true, "bench": true, "fixtures": true, "__fixtures__": true,
+	"__mocks__": true, "node_modules": true, "vendor": true, "third_party": true, "bower_components": true,
+}
+
+// role is the context a file runs in.
+func (c *contexts) role(file string) analyze.Role {
+	if c.install[file] {
+		return analyze.RoleInstall
+	}
+	base := path.Base(file)
+	if strings.HasSuffix(base, ".pth") && c.meta.Ecosystem != pkgmeta.NPM {
+		return analyze.RoleInstall
+	}
+	if c.meta.Ecosystem == pkgmeta.RubyGems && (base == "extconf.rb" || strings.Contains(file, "ext/") && (base == "Rakefile" || base == "mkrf_conf.rb")) {
+		return analyze.RoleInstall
+	}
+	if c.entry[file] {
+		return analyze.RoleImport
+	}
+	if isLow(file) {
+		return analyze.RoleLow
+	}
+	if base == "__init__.py" {
+		return analyze.RoleImport
+	}
+	if c.meta.Ecosystem == pkgmeta.PyPI && base == "setup.py" {
+		// setup.py files in odd layouts (nested roots) still run on install.
+		return analyze.RoleInstall
+	}
+	return analyze.RoleCode
+}
+
+func isLow(file string) bool {
+	dir := path.Dir(file)
+	for dir != "." && dir != "/" && dir != "" {
+		if lowDirs[strings.ToLower(path.Base(dir))] {
+			return true
+		}
+		dir = path.Dir(dir)
+	}
+	base := strings.ToLower(path.Base(file))
+	switch {
+	case strings.HasPrefix(base, "test_") && strings.HasSuffix(base, ".py"),
+		strings.HasSuffix(base, "_test.py"), base == "conftest.py",
+		strings.HasSuffix(base, ".test.js"), strings.HasSuffix(base, ".spec.js"),
+		strings.HasSuffix(base, ".test.ts"), strings.HasSuffix(base, ".spec.ts"),
+		strings.HasSuffix(base, ".min.js"), strings.HasSuffix(base, "-min.js"),
+		strings.HasSuffix(base, ".bundle.js"), strings.HasSuffix(base, ".umd.js"):
+		return true
+	}
+	return false
+}

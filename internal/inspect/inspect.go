@@ -1,0 +1,124 @@
+// Package inspect runs `customs inspect`: for each target it walks the
+// archive or directory (internal/archive), gathers the package's own
+// metadata (internal/pkgmeta), scans every file with the rule engine
+// (internal/analyze), places each file in its context (install time,
+// import time, other code, tests/docs) and judges the package. Many
+// targets run concurrently on all cores; results keep the input order.
+package inspect
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+
+	"customs/internal/analyze"
+	"customs/internal/archive"
+	"customs/internal/finding"
+	"customs/internal/pkgmeta"
+)
+
+// Options of a run.
+type Options struct {
+	Limits    archive.Limits
+	Ecosystem pkgmeta.Ecosystem // "" = detect from the package's metadata
+	Jobs      int               // targets inspected at once; 0 = GOMAXPROCS
+}
+
+// Result is the judgement of one target.
+type Result struct {
+	Target    string            `json:"target"` // the argument as given
+	Ecosystem string            `json:"ecosystem"`
+	Name      string            `json:"name"`
+	Version   string            `json:"version"`
+	Verdict   finding.Verdict   `json:"verdict"`
+	Score     float64           `json:"score"`
+	Findings  []finding.Finding `json:"findings"`
+	Error     string            `json:"error,omitempty"` // present only when the target could not be read (fully)
+	Format    string            `json:"format,omitempty"`
+	Files     int               `json:"files"`
+	Bytes     int64             `json:"bytes"`
+}
+
+// Run inspects every target, Jobs at a time, and returns the results in
+// the order of targets.
+func Run(ctx context.Context, targets []string, opts Options) []Result {
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	results := make([]Result, len(targets))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(jobs, len(targets)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = Target(ctx, targets[i], opts)
+			}
+		}()
+	}
+	for i := range targets {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+// Target inspects one archive or directory. A target that cannot be read
+// at all has Error set and a clean verdict; one that breaks a bound or is
+// corrupt part-way is judged on what was read, with Error saying why the
+// rest was not.
+func Target(ctx context.Context, target string, opts Options) Result {
+	res := Result{Target: target, Verdict: finding.Clean, Findings: []finding.Finding{}}
+	engine, err := analyze.Default()
+	if err != nil {
+		res.Error = "rules: " + err.Error()
+		return res
+	}
+	meta := pkgmeta.Collector{Target: target}
+	var hits []analyze.Hit
+	info, walkErr := archive.Walk(ctx, target, opts.Limits, func(e *archive.Entry) error {
+		if e.Kind != archive.File {
+			return nil
+		}
+		res.Files++
+		if pkgmeta.IsMetadataPath(e.Path) {
+			meta.Add(e.Path, e.Data)
+		}
+		hits = append(hits, engine.File(e.Path, e.Data, analyze.FileContext{Role: analyze.RoleCode})...)
+		return nil
+	})
+	res.Format, res.Bytes = string(info.Format), info.Bytes
+	if walkErr != nil {
+		res.Error = walkErr.Error()
+		var ae *archive.Error
+		if !errors.As(walkErr, &ae) || res.Files == 0 {
+			return res // nothing read
+		}
+	}
+	m, _ := meta.Meta(opts.Ecosystem)
+	res.Ecosystem, res.Name, res.Version = string(m.Ecosystem), m.Name, m.Version
+
+	ctxOf := newContexts(m, info.Format)
+	for i := range hits {
+		hits[i].Role = ctxOf.role(hits[i].File)
+	}
+	// npm runs install scripts as shell commands: scan them as such.
+	for _, name := range slices.Sorted(maps.Keys(m.InstallScripts)) {
+		file := m.Root + "package.json"
+		for _, h := range engine.File(file, []byte(m.InstallScripts[name]), analyze.FileContext{Role: analyze.RoleInstall, Language: "shell"}) {
+			h.Evidence = "scripts." + name + ": " + h.Evidence
+			hits = append(hits, h)
+		}
+	}
+	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, analyze.Package{Ecosystem: string(m.Ecosystem), Built: ctxOf.built})
+	if res.Findings == nil {
+		res.Findings = []finding.Finding{}
+	}
+	return res
+}
