@@ -52,8 +52,8 @@ unreadable target.`,
 			}
 			dir, _ := os.Getwd()
 			home, _ := os.UserHomeDir()
-			npm := &diff.NPM{Registry: registry.DiscoverEndpoints(dir, home, os.Getenv).NPM}
-			res, err := diff.Targets(cmd.Context(), npm, args[0], newArg, diff.Options{Names: names.NewChecker(names.Config{})})
+			client := registry.New(registry.Options{Endpoints: registry.DiscoverEndpoints(dir, home, os.Getenv)})
+			res, err := diff.Targets(cmd.Context(), diff.Registry{Client: client}, args[0], newArg, diff.Options{Names: names.NewChecker(names.Config{})})
 			if err != nil {
 				fmt.Fprintf(a.stderr, "customs diff: %v\n", err)
 				return exitError(exitUsage)

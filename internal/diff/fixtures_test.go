@@ -17,12 +17,18 @@ import (
 // with the "package/" prefix and returns its path.
 func npmTarball(t testing.TB, dir, name string, files map[string]string) string {
 	t.Helper()
+	return tarball(t, dir, name, "package/", files)
+}
+
+// tarball writes files below prefix as a .tar.gz and returns its path.
+func tarball(t testing.TB, dir, name, prefix string, files map[string]string) string {
+	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		data := files[p]
-		if err := tw.WriteHeader(&tar.Header{Name: "package/" + p, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: prefix + p, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := tw.Write([]byte(data)); err != nil {

@@ -2,8 +2,10 @@ package diff
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,8 @@ import (
 	"testing"
 
 	"customs/internal/finding"
+	"customs/internal/registry"
+	"customs/internal/registry/registrytest"
 )
 
 // fakeNPM serves a packument and tarballs for debug-like: 4.4.1 published
@@ -79,7 +83,7 @@ func TestRegistryReferenceAgainstPreviousVersion(t *testing.T) {
 		"4.4.2": readFile(t, npmTarball(t, dir, "c.tgz", v442)),
 	}
 	srv := fakeNPM(t, tarballs, "")
-	r, err := Targets(context.Background(), &NPM{Registry: srv.URL}, "npm:debug-like@4.4.2", "", Options{})
+	r, err := Targets(context.Background(), fetcher(srv.URL), "npm:debug-like@4.4.2", "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +102,7 @@ func TestRegistryReferenceAgainstPreviousVersion(t *testing.T) {
 	}
 
 	// Two explicit references; the clean update stays clean.
-	r, err = Targets(context.Background(), &NPM{Registry: srv.URL}, "npm:debug-like@4.4.0", "npm:debug-like@4.4.1", Options{})
+	r, err = Targets(context.Background(), fetcher(srv.URL), "npm:debug-like@4.4.0", "npm:debug-like@4.4.1", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +124,11 @@ func TestRegistryErrors(t *testing.T) {
 		{"npm:debug-like@4.4.1", "npm:debug-like@4.4.2", "integrity"},
 		{"npm:debug-like@4.4.1", "", "nothing to compare"},
 		{"npm:debug-like@9.9.9", "", "no such version"},
-		{"npm:no-such-package@1.0.0", "", "404"},
+		{"npm:no-such-package@1.0.0", "", "not found"},
 		{"old.tgz", "", "registry reference"},
 		{"npm:bad name@1", "", "want npm:NAME@VERSION"},
 	} {
-		_, err := Targets(ctx, &NPM{Registry: srv.URL}, tc.old, tc.new, Options{})
+		_, err := Targets(ctx, fetcher(srv.URL), tc.old, tc.new, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Targets(%q, %q) error = %v, want one mentioning %q", tc.old, tc.new, err, tc.want)
 		}
@@ -167,4 +171,57 @@ func FuzzParseRef(f *testing.F) {
 			t.Fatalf("round trip %q → %+v → %q → %+v", s, ref, ref.String(), again)
 		}
 	})
+}
+
+func fetcher(npmURL string) Registry {
+	return Registry{Client: registry.New(registry.Options{Endpoints: registry.Endpoints{NPM: npmURL}, Retries: -1})}
+}
+
+// TestPyPIReferencesThroughRecordedResponses resolves pypi: references
+// through the registry client against recorded PEP 691 responses: the
+// sdists' roots differ (tiny_lib-1.0/ vs tiny_lib-1.1/) and 1.1 adds a
+// .pth file, which runs at every interpreter start.
+func TestPyPIReferencesThroughRecordedResponses(t *testing.T) {
+	srv := registrytest.New(t)
+	dir := t.TempDir()
+	pkgInfo := func(v string) string {
+		return "Metadata-Version: 2.1\nName: tiny-lib\nVersion: " + v + "\nSummary: tiny\n"
+	}
+	base := map[string]string{
+		"setup.py":             "from setuptools import setup\nsetup()\n",
+		"tiny_lib/__init__.py": "def add(a, b):\n    return a + b\n",
+	}
+	sdists := map[string][]byte{
+		"1.0": readFile(t, tarball(t, dir, "a.tar.gz", "tiny_lib-1.0/", with(base, "PKG-INFO", pkgInfo("1.0")))),
+		"1.1": readFile(t, tarball(t, dir, "b.tar.gz", "tiny_lib-1.1/", with(base, "PKG-INFO", pkgInfo("1.1"),
+			"tiny_lib_init.pth", "import tiny_lib\n"))),
+	}
+	var files []map[string]any
+	for _, v := range []string{"1.0", "1.1"} {
+		sum := sha256.Sum256(sdists[v])
+		name := "tiny_lib-" + v + ".tar.gz"
+		srv.Set("/files/"+name, sdists[v])
+		files = append(files, map[string]any{
+			"filename": name, "url": srv.URL + "/files/" + name,
+			"hashes":      map[string]string{"sha256": hex.EncodeToString(sum[:])},
+			"upload-time": "2025-0" + v[2:] + "-01T00:00:00.000000Z", "yanked": false,
+		})
+	}
+	doc, _ := json.Marshal(map[string]any{"meta": map[string]string{"api-version": "1.1"}, "name": "tiny-lib", "versions": []string{"1.0", "1.1"}, "files": files})
+	srv.Set("/simple/tiny-lib/", doc)
+
+	f := Registry{Client: registry.New(registry.Options{Endpoints: srv.Endpoints(), Retries: -1})}
+	r, err := Targets(context.Background(), f, "pypi:tiny-lib@1.1", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Old.Version != "1.0" || r.New.Version != "1.1" || r.New.Ecosystem != "pypi" {
+		t.Fatalf("compared %+v with %+v", r.Old, r.New)
+	}
+	if r.Unchanged != 2 {
+		t.Errorf("unchanged = %d, want 2 (setup.py and __init__.py match across the roots); files %+v", r.Unchanged, r.Files)
+	}
+	if r.Verdict != finding.Suspicious || !strings.Contains(strings.Join(r.Reasons, "\n"), ".pth") {
+		t.Errorf("verdict %s reasons %q, want suspicious for the new .pth file", r.Verdict, r.Reasons)
+	}
 }
