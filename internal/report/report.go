@@ -7,6 +7,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"customs/internal/finding"
 )
@@ -27,6 +28,10 @@ type Subject struct {
 	Files  int    `json:"files,omitempty"`
 	Bytes  int64  `json:"bytes,omitempty"`
 }
+
+// Reason is why the subject could not be read, without the target that
+// readers' errors often start with (the report already names it).
+func (s Subject) Reason() string { return strings.TrimPrefix(s.Error, s.Target+": ") }
 
 // Summary counts subjects by outcome.
 type Summary struct {

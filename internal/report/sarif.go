@@ -98,7 +98,7 @@ func SARIF(w io.Writer, tool Tool, rules []RuleMeta, subjects []Subject) error {
 	for _, s := range subjects {
 		if s.Error != "" {
 			invocation.AddToolExecutionNotification(sarif.NewNotification().WithLevel("error").
-				WithMessage(sarif.NewTextMessage(fmt.Sprintf("cannot read %s: %s", s.Target, s.Error))).
+				WithMessage(sarif.NewTextMessage(fmt.Sprintf("cannot read %s: %s", s.Target, s.Reason()))).
 				AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
 					WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(s.Target, ""))))))
 			continue

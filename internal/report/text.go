@@ -86,9 +86,7 @@ func Text(w io.Writer, subjects []Subject, opt TextOptions) error {
 		}
 		b.WriteByte('\n')
 		if s.Error != "" {
-			// Readers' errors often start with the target, already shown above.
-			reason := strings.TrimPrefix(s.Error, s.Target+": ")
-			fmt.Fprintf(&b, "  %s %s\n", p.paint(ansiBold+ansiRed, "error:"), safe(reason))
+			fmt.Fprintf(&b, "  %s %s\n", p.paint(ansiBold+ansiRed, "error:"), safe(s.Reason()))
 			if len(s.Findings) == 0 {
 				continue // nothing was read, or nothing found in what was
 			}
