@@ -28,6 +28,18 @@ var publicDefaults = Endpoints{
 	RubyGems: "https://rubygems.org",
 }
 
+// publicHosts are the hosts that serve the public registries' metadata and
+// files, to recognise a lockfile URL that points at them.
+var publicHosts = map[string][]string{
+	"npm":      {"registry.npmjs.org", "registry.yarnpkg.com", "registry.npmjs.com"},
+	"pypi":     {"pypi.org", "files.pythonhosted.org", "pypi.python.org"},
+	"rubygems": {"rubygems.org", "index.rubygems.org"},
+}
+
+// PublicHosts returns the hosts of an ecosystem's public registry
+// ("npm", "pypi" or "rubygems", any case).
+func PublicHosts(eco string) []string { return publicHosts[strings.ToLower(eco)] }
+
 // Env looks up an environment variable (os.Getenv in production, a map in tests).
 type Env func(string) string
 

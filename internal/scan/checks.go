@@ -1,0 +1,285 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"customs/internal/advisory"
+	"customs/internal/finding"
+	"customs/internal/names"
+	"customs/internal/registry"
+)
+
+// Rule ids of the checks made here (the registry-* rules live in
+// internal/registry, the names/* rules in internal/names).
+const (
+	RuleKnownMalware      = "osv-malicious"
+	RuleConfusion         = names.RuleConfusion
+	RuleIntegrityMismatch = "deep-integrity-mismatch"
+	RuleDeepUnavailable   = "deep-unavailable"
+)
+
+// signal is a finding with the verdict it supports on its own.
+type signal struct {
+	finding.Finding
+	verdict finding.Verdict
+}
+
+// checker holds what the checks of one scan share.
+type checker struct {
+	opts Options
+
+	mu                 sync.Mutex
+	histories          map[string]*historyCall
+	expired            map[int]bool
+	notes              []string
+	registryErrors     int
+	firstRegistryError string
+}
+
+// historyCall fetches one package's history once for every version and
+// file that needs it.
+type historyCall struct {
+	once sync.Once
+	pkg  *registry.Package
+	err  error
+}
+
+func (c *checker) history(ctx context.Context, eco advisory.Ecosystem, name string) (*registry.Package, error) {
+	key := string(eco) + "\x00" + advisory.NormalizeName(eco, name)
+	c.mu.Lock()
+	call := c.histories[key]
+	if call == nil {
+		call = &historyCall{}
+		c.histories[key] = call
+	}
+	c.mu.Unlock()
+	call.once.Do(func() { call.pkg, call.err = c.opts.Registry.Package(ctx, eco, name) })
+	return call.pkg, call.err
+}
+
+// check runs every check on one dependency and sets its verdict.
+func (c *checker) check(ctx context.Context, p *pending) {
+	eco, known := ecosystemOf(p.dep)
+	if !known {
+		return // an SBOM entry of another ecosystem: listed, not judged
+	}
+	var sigs []signal
+	sigs = append(sigs, c.knownMalware(eco, p)...)
+	internal := false
+	if p.Source == "" || p.Source == "registry" {
+		var nameSigs []signal
+		nameSigs, internal = c.names(eco, p)
+		sigs = append(sigs, nameSigs...)
+	}
+	if c.opts.Registry != nil && !internal && p.Version != "" && (p.Source == "" || p.Source == "registry") {
+		sigs = append(sigs, c.registryHistory(ctx, eco, p)...)
+	}
+	if c.opts.Deep && p.Version != "" && !internal {
+		sigs = append(sigs, c.deep(ctx, eco, p)...)
+	}
+	for i := range sigs {
+		if sigs[i].File == "" {
+			sigs[i].File, sigs[i].Line = p.File, p.Line
+		}
+	}
+	sigs, notes := c.opts.Policy.applyIgnores(&p.Package, sigs, c.opts.Now, c.firstExpiry)
+	if len(notes) > 0 {
+		c.mu.Lock()
+		c.notes = append(c.notes, notes...)
+		c.mu.Unlock()
+	}
+	p.Verdict = combine(sigs)
+	for _, s := range sigs {
+		p.Findings = append(p.Findings, s.Finding)
+	}
+	slices.SortStableFunc(p.Findings, func(a, b finding.Finding) int { return int(b.Severity) - int(a.Severity) })
+	p.Fails = c.opts.Policy.fails(&p.Package)
+}
+
+func (c *checker) firstExpiry(i int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.expired[i] {
+		return false
+	}
+	c.expired[i] = true
+	return true
+}
+
+// combine draws a package's verdict from its signals: the worst single
+// verdict, raised to malicious by the pattern of an account takeover
+// (a new install script together with a new publisher or lost provenance).
+func combine(sigs []signal) finding.Verdict {
+	v := finding.Clean
+	has := map[string]bool{}
+	for _, s := range sigs {
+		v = finding.Worst(v, s.verdict)
+		has[s.Rule] = true
+	}
+	if has[registry.RuleInstallScript] && (has[registry.RuleMaintainer] || has[registry.RuleProvenanceLost]) {
+		v = finding.Malicious
+	}
+	return v
+}
+
+// knownMalware matches the dependency against OSV MAL- advisories.
+func (c *checker) knownMalware(eco advisory.Ecosystem, p *pending) []signal {
+	if c.opts.DB == nil || p.Version == "" {
+		return nil
+	}
+	advs, err := c.opts.DB.Match(eco, p.Name, p.Version)
+	if err != nil {
+		return []signal{{verdict: finding.Clean, Finding: finding.Finding{
+			Rule: RuleKnownMalware, Severity: finding.Info, Message: "advisory lookup failed: " + err.Error(),
+			Fix: "run `customs db update` to rebuild the database",
+		}}}
+	}
+	var out []signal
+	for _, a := range advs {
+		ids := append([]string{a.ID}, a.Aliases...)
+		summary := finding.Snippet([]byte(a.Summary))
+		if summary == "" {
+			summary = "malicious code"
+		}
+		out = append(out, signal{verdict: finding.Malicious, Finding: finding.Finding{
+			Rule: RuleKnownMalware, Severity: finding.Critical, IDs: ids,
+			Message: fmt.Sprintf("%s %s is known malware (%s): %s", p.Name, p.Version, a.ID, summary),
+			Fix:     fixForMalware(p),
+		}})
+	}
+	return out
+}
+
+func fixForMalware(p *pending) string {
+	fix := fmt.Sprintf("remove %s %s from %s and reinstall from a clean lockfile", p.Name, p.Version, p.File)
+	if p.Direct != nil && !*p.Direct {
+		fix = fmt.Sprintf("it is pulled in indirectly: update or pin the dependency that requires %s to avoid %s, then regenerate %s", p.Name, p.Version, p.File)
+	}
+	return fix + "; treat machines that installed it as compromised (rotate credentials)"
+}
+
+// names runs the typosquat check and the dependency-confusion check
+// against the project's internal namespaces. internal reports whether the
+// name is one of the project's own, which the registry checks then skip:
+// a private package is not expected on the public registry.
+func (c *checker) names(eco advisory.Ecosystem, p *pending) (sigs []signal, internal bool) {
+	ecoName := lowerEco(eco)
+	if pat, ok := c.opts.Policy.internalPattern(ecoName, p.Name); ok {
+		return c.confusion(eco, p, pat), true
+	}
+	if c.opts.Names == nil {
+		return nil, false
+	}
+	neco, err := names.ParseEcosystem(ecoName)
+	if err != nil {
+		return nil, false
+	}
+	if slices.ContainsFunc(c.opts.Policy.Allow[ecoName], func(a string) bool { return strings.EqualFold(a, p.Name) }) {
+		return nil, false
+	}
+	r := c.opts.Names.Check(neco, p.Name)
+	for _, f := range r.Findings {
+		v := r.Verdict
+		if f.Rule == names.RuleInvalid {
+			continue // lockfile names that no registry serves (aliases, paths) are not a name problem
+		}
+		sigs = append(sigs, signal{Finding: f, verdict: v})
+	}
+	return sigs, false
+}
+
+// confusion judges a dependency whose name is one of the project's
+// internal ones: if it was resolved from a public registry, or the same
+// name is published there, an installer may take the attacker's copy.
+func (c *checker) confusion(eco advisory.Ecosystem, p *pending, pattern string) []signal {
+	var out []signal
+	if host := resolvedHost(p.dep.Resolved); host != "" && isPublicHost(eco, host) {
+		out = append(out, signal{verdict: finding.Malicious, Finding: finding.Finding{
+			Rule: RuleConfusion, Severity: finding.Critical,
+			Message: fmt.Sprintf("%s matches the internal namespace %q but was resolved from the public registry (%s): this is dependency confusion",
+				p.Name, pattern, host),
+			Fix: fmt.Sprintf("treat the machine as compromised; reinstall %s from your private registry and configure the installer to fetch %s only from there",
+				p.Name, pattern),
+		}})
+		return out
+	}
+	if c.opts.Names == nil {
+		return out
+	}
+	neco, err := names.ParseEcosystem(lowerEco(eco))
+	if err != nil {
+		return out
+	}
+	if r := c.opts.Names.Check(neco, p.Name); r.Popularity.Listed {
+		out = append(out, signal{verdict: finding.Suspicious, Finding: finding.Finding{
+			Rule: RuleConfusion, Severity: finding.High,
+			Message: fmt.Sprintf("%s matches the internal namespace %q and the same name is published on the public registry: an installer that looks there may install that one instead",
+				p.Name, pattern),
+			Fix: confusionFix(eco, p.Name),
+		}})
+	}
+	return out
+}
+
+func confusionFix(eco advisory.Ecosystem, name string) string {
+	switch eco {
+	case advisory.NPM:
+		if scope, _, ok := strings.Cut(name, "/"); ok && strings.HasPrefix(scope, "@") {
+			return fmt.Sprintf("map the scope to your registry (%s:registry=… in .npmrc) and claim the scope on the public registry", scope)
+		}
+		return "move the package under a scope you own and map that scope to your registry in .npmrc"
+	case advisory.PyPI:
+		return "install internal packages only from your index (--index-url, never --extra-index-url) and register the name on the public index"
+	}
+	return "install internal gems from a source block for your server in the Gemfile and register the name publicly"
+}
+
+func resolvedHost(resolved string) string {
+	u, err := url.Parse(resolved)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// isPublicHost reports whether host serves the public registry of eco.
+func isPublicHost(eco advisory.Ecosystem, host string) bool {
+	for _, h := range registry.PublicHosts(string(eco)) {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerEco(eco advisory.Ecosystem) string { return strings.ToLower(string(eco)) }
+
+// registryHistory adds the registry-history signals of one dependency.
+func (c *checker) registryHistory(ctx context.Context, eco advisory.Ecosystem, p *pending) []signal {
+	hist, err := c.history(ctx, eco, p.Name)
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		c.mu.Lock()
+		c.registryErrors++
+		if c.firstRegistryError == "" {
+			c.firstRegistryError = err.Error()
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	h := registry.History{Cooldown: c.opts.Policy.Cooldown, Now: c.opts.Now}
+	var out []signal
+	for _, f := range h.Signals(eco, p.Name, hist, p.Version) {
+		v := finding.Suspicious
+		if f.Severity < finding.Medium {
+			v = finding.Clean // a weak hint on its own
+		}
+		out = append(out, signal{Finding: f, verdict: v})
+	}
+	return out
+}

@@ -1,0 +1,306 @@
+// Package scan runs `customs scan`: it finds a project's lockfiles
+// (internal/lockfile), and checks every dependency against known malware
+// (internal/advisory), its name (internal/names and the project's internal
+// namespaces), its registry history (internal/registry) and, with Deep, the
+// code of the locked artifact itself (internal/inspect). Check is the seam
+// other commands use to judge a list of dependencies they found themselves.
+package scan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"customs/internal/advisory"
+	"customs/internal/finding"
+	"customs/internal/lockfile"
+	"customs/internal/names"
+	"customs/internal/registry"
+)
+
+// Options configure a scan. Only Root is required (for Run).
+type Options struct {
+	Root string // the project directory
+
+	// DB is the advisory database; nil means none, and DBError says why.
+	DB      *advisory.DB
+	DBError error
+	// Names judges package names; nil skips the typosquat checks.
+	Names *names.Checker
+	// Registry reads registry history; nil (offline) skips those checks.
+	Registry *registry.Client
+	// Deep downloads each locked artifact, verifies and inspects it.
+	Deep bool
+	// CacheDir keeps downloaded artifacts and --deep verdicts.
+	CacheDir string
+	Policy   Policy
+	Now      time.Time // [time.Now()]
+	Jobs     int       // dependencies checked at once [GOMAXPROCS, 16 when online]
+	// Progress, if set, is called as dependencies are checked (concurrently).
+	Progress func(done, total int)
+	// Discover tunes which files are found under Root.
+	Discover lockfile.DiscoverOptions
+}
+
+// Report is the result of a scan; its JSON form is the documented contract.
+type Report struct {
+	Root     string      `json:"root"`
+	Files    []FileInfo  `json:"files"`
+	Packages []Package   `json:"packages"`
+	Errors   []FileError `json:"errors"`
+	Database Database    `json:"database"`
+	Notes    []string    `json:"notes,omitempty"`
+	Summary  Summary     `json:"summary"`
+	base     string      // the directory File paths are relative to
+}
+
+// FileInfo is one lockfile or manifest that was read.
+type FileInfo struct {
+	File     string `json:"file"`
+	Format   string `json:"format"`
+	Packages int    `json:"packages"`
+}
+
+// Package is one dependency found, with the verdict on it.
+type Package struct {
+	Ecosystem string            `json:"ecosystem"`
+	Name      string            `json:"name"`
+	Version   string            `json:"version"`
+	File      string            `json:"file"` // the lockfile, relative to the scanned path
+	Line      int               `json:"line,omitempty"`
+	Direct    *bool             `json:"direct"` // null when the lockfile does not say
+	Source    string            `json:"source,omitempty"`
+	Verdict   finding.Verdict   `json:"verdict"`
+	Findings  []finding.Finding `json:"findings"`
+	Ignored   []Ignored         `json:"ignored,omitempty"`
+	// Fails is true when this package makes the run fail under the policy.
+	Fails bool `json:"fails"`
+}
+
+// FileError is a file that could not be read, and why.
+type FileError struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
+// Database describes the advisory data the scan used.
+type Database struct {
+	Loaded  bool           `json:"loaded"`
+	Date    string         `json:"date,omitempty"`
+	Records map[string]int `json:"records,omitempty"`
+	Sources []string       `json:"sources,omitempty"`
+	Note    string         `json:"note,omitempty"`
+}
+
+// Summary counts the outcome.
+type Summary struct {
+	Files      int  `json:"files"`
+	Packages   int  `json:"packages"`
+	Malicious  int  `json:"malicious"`
+	Suspicious int  `json:"suspicious"`
+	Clean      int  `json:"clean"`
+	Ignored    int  `json:"ignored"`
+	Errors     int  `json:"errors"`
+	Failed     bool `json:"failed"` // the run fails under the policy (exit code 1)
+}
+
+// Run scans every lockfile under opts.Root. An error is returned only when
+// the root itself cannot be read; a broken lockfile is reported in
+// Report.Errors and the others are still scanned.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	st, err := os.Stat(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	root := opts.Root
+	var paths []string
+	if st.IsDir() {
+		paths, err = lockfile.Discover(root, opts.Discover)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		// A single lockfile named on the command line.
+		root = filepath.Dir(opts.Root)
+		paths = []string{filepath.Base(opts.Root)}
+	}
+	rep := &Report{Root: opts.Root, Files: []FileInfo{}, Errors: []FileError{}, base: root}
+	fsys := os.DirFS(root)
+	var deps []lockfile.Dependency
+	files := make([]lockfile.File, len(paths))
+	parallel(len(paths), runtime.GOMAXPROCS(0), func(i int) { files[i] = lockfile.ParseFS(fsys, paths[i]) })
+	for _, f := range files {
+		if f.Err != nil {
+			rep.Errors = append(rep.Errors, FileError{File: f.Path, Error: f.Err.Error()})
+			continue
+		}
+		rep.Files = append(rep.Files, FileInfo{File: f.Path, Format: f.Format, Packages: len(f.Deps)})
+		deps = append(deps, f.Deps...)
+	}
+	if len(paths) == 0 {
+		rep.Notes = append(rep.Notes, "no lockfile or manifest found under "+opts.Root)
+	}
+	res := Check(ctx, deps, opts)
+	rep.Packages, rep.Database = res.Packages, res.Database
+	rep.Notes = append(rep.Notes, res.Notes...)
+	rep.Summary = summarize(rep)
+	return rep, nil
+}
+
+// Result is what Check returns.
+type Result struct {
+	Packages []Package
+	Database Database
+	Notes    []string
+}
+
+// Check judges a list of dependencies, one Package per distinct (file,
+// ecosystem, name, version), in file, ecosystem and name order. It is what
+// `scan` runs on the dependencies it found and what other commands (diff
+// --base) call with the dependencies they selected.
+func Check(ctx context.Context, deps []lockfile.Dependency, opts Options) Result {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	c := &checker{opts: opts, histories: map[string]*historyCall{}, expired: map[int]bool{}}
+	var res Result
+	res.Database = describeDB(opts.DB, opts.DBError)
+	if !res.Database.Loaded {
+		res.Notes = append(res.Notes, res.Database.Note)
+	}
+	if opts.Registry == nil {
+		res.Notes = append(res.Notes, "offline: registry history (release age, removed versions, maintainers, provenance) was not checked")
+	}
+	pkgs := dedupe(deps)
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+		if opts.Registry != nil || opts.Deep {
+			jobs = max(jobs, 16) // mostly waiting on the network
+		}
+	}
+	var done int
+	var mu sync.Mutex
+	parallel(len(pkgs), jobs, func(i int) {
+		c.check(ctx, &pkgs[i])
+		if opts.Progress != nil {
+			mu.Lock()
+			done++
+			n := done
+			mu.Unlock()
+			opts.Progress(n, len(pkgs))
+		}
+	})
+	res.Packages = make([]Package, len(pkgs))
+	for i := range pkgs {
+		res.Packages[i] = pkgs[i].Package
+	}
+	res.Notes = append(res.Notes, c.notes...)
+	if c.registryErrors > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("registry history unavailable for %d packages (first: %s)", c.registryErrors, c.firstRegistryError))
+	}
+	return res
+}
+
+// pending is a Package being checked, with the dependency it came from.
+type pending struct {
+	Package
+	dep lockfile.Dependency
+}
+
+// dedupe keeps one entry per (file, ecosystem, name, version), direct if
+// any occurrence is, at its first line.
+func dedupe(deps []lockfile.Dependency) []pending {
+	type key struct{ file, eco, name, version string }
+	index := map[key]int{}
+	var out []pending
+	for _, d := range deps {
+		k := key{d.File, d.Ecosystem, d.Name, d.Version}
+		if i, ok := index[k]; ok {
+			if d.Direct != nil && *d.Direct {
+				out[i].Direct = d.Direct
+			}
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, pending{dep: d, Package: Package{
+			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
+			Direct: d.Direct, Source: d.Source, Verdict: finding.Clean, Findings: []finding.Finding{},
+		}})
+	}
+	slices.SortStableFunc(out, func(a, b pending) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Ecosystem, b.Ecosystem),
+			cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+	})
+	return out
+}
+
+func describeDB(db *advisory.DB, err error) Database {
+	if db == nil {
+		note := advisory.ErrNoDatabase.Error()
+		if err != nil && !errors.Is(err, advisory.ErrNoDatabase) {
+			note = "advisory database unusable: " + err.Error()
+		}
+		return Database{Note: note + "; known-malware checks were skipped"}
+	}
+	d := Database{Loaded: true, Date: db.Meta.Date(), Sources: db.Meta.Sources, Records: map[string]int{}}
+	for eco, n := range db.Meta.Records {
+		d.Records[string(eco)] = n
+	}
+	return d
+}
+
+func summarize(r *Report) Summary {
+	s := Summary{Files: len(r.Files), Packages: len(r.Packages), Errors: len(r.Errors)}
+	for _, p := range r.Packages {
+		switch p.Verdict {
+		case finding.Malicious:
+			s.Malicious++
+		case finding.Suspicious:
+			s.Suspicious++
+		default:
+			s.Clean++
+		}
+		s.Ignored += len(p.Ignored)
+		s.Failed = s.Failed || p.Fails
+	}
+	return s
+}
+
+// parallel calls fn(0..n-1) on up to jobs goroutines.
+func parallel(n, jobs int, fn func(i int)) {
+	if n == 0 {
+		return
+	}
+	jobs = max(1, min(jobs, n))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// ecosystemOf maps a lockfile ecosystem to the advisory one; SBOM
+// dependencies of other ecosystems are listed but not checked.
+func ecosystemOf(d lockfile.Dependency) (advisory.Ecosystem, bool) {
+	return advisory.ParseEcosystem(strings.ToLower(d.Ecosystem))
+}
