@@ -223,11 +223,14 @@ func registryTarballVersion(u string) (string, bool) {
 	return strings.TrimPrefix(file, base+"-"), true
 }
 
-// npmURLSource classifies a non-registry npm source.
+// npmURLSource classifies a non-registry npm source: git (git URLs, hosted
+// git shorthands, GitHub tarballs) or url (any other tarball URL).
 func npmURLSource(u string) string {
 	u, _, _ = strings.Cut(u, "#")
 	switch {
-	case strings.HasPrefix(u, "git"), strings.Contains(u, "github:"), strings.HasPrefix(u, "gitlab:"),
+	case !strings.Contains(u, ":"): // "user/repo"
+		return SourceGit
+	case strings.HasPrefix(u, "git"), strings.HasPrefix(u, "github:"), strings.HasPrefix(u, "gitlab:"),
 		strings.HasPrefix(u, "bitbucket:"), strings.Contains(u, "codeload.github.com"), strings.HasSuffix(u, ".git"):
 		return SourceGit
 	}
@@ -293,14 +296,25 @@ func npmSpecDependency(name, spec string) (Dependency, bool) {
 	switch {
 	case exactSemverRe.MatchString(spec):
 		d.Version = spec
-	case strings.Contains(spec, "://") || strings.Contains(spec, "github:") || strings.HasPrefix(spec, "git") ||
-		(strings.Contains(spec, "/") && !strings.HasPrefix(spec, "@")):
+	case isURLRange(spec):
 		d.Source = npmURLSource(spec)
-		if strings.Contains(spec, "/") && !strings.Contains(spec, ":") {
-			d.Source = SourceGit // "user/repo" is a GitHub shorthand
-		}
 	}
 	return d, true
+}
+
+// isURLRange recognises a dependency spec that is not a registry range:
+// a URL, a git or hosted-git spec, or the GitHub shorthand "user/repo".
+// Other protocols (npm:, pnpm's catalog:) still resolve from the registry.
+func isURLRange(rng string) bool {
+	if strings.Contains(rng, "://") {
+		return true
+	}
+	for _, p := range []string{"git+", "git:", "github:", "gitlab:", "bitbucket:", "gist:"} {
+		if strings.HasPrefix(rng, p) {
+			return true
+		}
+	}
+	return !strings.Contains(rng, ":") && strings.Contains(rng, "/") && !strings.HasPrefix(rng, "@")
 }
 
 var exactSemverRe = regexp.MustCompile(`^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)

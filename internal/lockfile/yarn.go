@@ -207,11 +207,6 @@ func parseYarnV1(c *collector, _ fs.FS, data []byte) error {
 	return nil
 }
 
-// isURLRange recognises git, GitHub-shorthand and URL ranges.
-func isURLRange(rng string) bool {
-	return strings.Contains(rng, ":") && !strings.HasPrefix(rng, "npm:") || (strings.Contains(rng, "/") && !strings.HasPrefix(rng, "@"))
-}
-
 // parseYarnBerry reads a berry yarn.lock: one package per entry, named by
 // its resolution. patch: entries collapse onto the package they patch;
 // workspace entries are the project's own, and what their dependencies
