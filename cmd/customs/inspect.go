@@ -41,7 +41,14 @@ The ecosystem, name and version come from the package's own metadata
 Targets are analysed concurrently; results are printed in the order given.
 Every archive is treated as hostile: the --max-* flags and --timeout bound
 each target, and a target that breaks a bound or is corrupt gets its own
-error while the run goes on.
+error while the run goes on. A target that could not be read gets no verdict
+(never "clean"); if part of it was read, what was found there still counts.
+
+--format json prints one document: {"results": [...], "summary": {...}}, one
+result per target in the order given, each with target, ecosystem, name,
+version, verdict, score, findings (rule, severity, file, line, message,
+evidence) and, only when the target could not be read, error.
+--format sarif prints SARIF 2.1.0 for code scanning (GitHub and others).
 
 Exit codes:
   0  nothing flagged (no verdict at or above --fail-on) and every target read
