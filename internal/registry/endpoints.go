@@ -201,8 +201,8 @@ func isHTTPURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
-// npmRegistryFor picks the registry of a package, honouring scoped registries.
-func (e Endpoints) npmRegistryFor(name string) string {
+// NPMRegistryFor picks the registry of a package, honouring scoped registries.
+func (e Endpoints) NPMRegistryFor(name string) string {
 	if strings.HasPrefix(name, "@") {
 		if scope, _, ok := strings.Cut(name, "/"); ok {
 			if r, ok := e.NPMScopes[scope]; ok {

@@ -183,7 +183,7 @@ func parseNPM(name string) parseFunc {
 
 func (c *Client) npmPackage(ctx context.Context, name string) (*Package, error) {
 	// Scoped names keep their "@" and escape the "/" (@scope%2fname).
-	u := c.opt.Endpoints.npmRegistryFor(name) + "/" + strings.Replace(url.PathEscape(name), "%40", "@", 1)
+	u := c.opt.Endpoints.NPMRegistryFor(name) + "/" + strings.Replace(url.PathEscape(name), "%40", "@", 1)
 	return c.fetchPackage(ctx, u, http.Header{"Accept": {"application/json"}}, parseNPM(name))
 }
 

@@ -258,10 +258,27 @@ func isPublicHost(eco advisory.Ecosystem, host string) bool {
 	return false
 }
 
+// endpointHost is the host of the registry configured for a package.
+func (c *checker) endpointHost(eco advisory.Ecosystem, name string) string {
+	e := c.opts.Registry.Endpoints()
+	switch eco {
+	case advisory.NPM:
+		return resolvedHost(e.NPMRegistryFor(name))
+	case advisory.PyPI:
+		return resolvedHost(e.PyPI)
+	}
+	return resolvedHost(e.RubyGems)
+}
+
 func lowerEco(eco advisory.Ecosystem) string { return strings.ToLower(string(eco)) }
 
-// registryHistory adds the registry-history signals of one dependency.
+// registryHistory adds the registry-history signals of one dependency. A
+// dependency the lockfile resolved from another private registry than the
+// one configured is not judged by the configured one's history.
 func (c *checker) registryHistory(ctx context.Context, eco advisory.Ecosystem, p *pending) []signal {
+	if host := resolvedHost(p.dep.Resolved); host != "" && !isPublicHost(eco, host) && host != c.endpointHost(eco, p.Name) {
+		return nil
+	}
 	hist, err := c.history(ctx, eco, p.Name)
 	if err != nil && !errors.Is(err, registry.ErrNotFound) {
 		c.mu.Lock()

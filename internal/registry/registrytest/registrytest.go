@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -79,6 +80,34 @@ func (s *Server) Endpoints() registry.Endpoints {
 // NPMPath is the path of an npm package document on this server.
 func NPMPath(name string) string {
 	return "/npm/" + strings.Replace(url.PathEscape(name), "%40", "@", 1)
+}
+
+// NPMDocument builds a minimal npm package document with the given
+// versions and publication times, each with a tarball on this server.
+func NPMDocument(s *Server, name string, versions map[string]time.Time) []byte {
+	type dist struct {
+		Tarball string `json:"tarball"`
+	}
+	type version struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		Dist    dist   `json:"dist"`
+	}
+	doc := struct {
+		Name     string             `json:"name"`
+		Versions map[string]version `json:"versions"`
+		Time     map[string]string  `json:"time"`
+	}{name, map[string]version{}, map[string]string{}}
+	base := name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		base = name[i+1:]
+	}
+	for v, t := range versions {
+		doc.Versions[v] = version{name, v, dist{s.URL + "/npm/" + name + "/-/" + base + "-" + v + ".tgz"}}
+		doc.Time[v] = t.UTC().Format(time.RFC3339)
+	}
+	b, _ := json.Marshal(doc)
+	return b
 }
 
 // Set serves body at path (an npm document is "/npm/<name>").
