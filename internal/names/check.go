@@ -1,6 +1,7 @@
 package names
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"sync"
 
 	"customs/internal/finding"
+	"customs/internal/policy"
 )
 
 // Rule ids of name findings.
@@ -40,6 +42,9 @@ type Config struct {
 	Extra map[Ecosystem][]*List
 	// Allow names are never flagged.
 	Allow map[Ecosystem][]string
+	// Internal patterns (policy "internal") mark the company's own names:
+	// they are checked for dependency confusion, not as typosquats.
+	Internal map[Ecosystem][]string
 }
 
 // ExtraPopular is how many names of an extra list with download counts
@@ -61,7 +66,6 @@ type ecoState struct {
 	ix    *index
 	set   *NameSet
 	extra map[string][]Entry // skeleton → names from extra lists
-	allow map[string]bool    // canonical names
 }
 
 // NewChecker returns a Checker over the embedded data, the cache and cfg.
@@ -107,10 +111,6 @@ func (c *Checker) load(eco Ecosystem, st *ecoState) error {
 		}
 	}
 	st.ix = newIndex(eco, entries)
-	st.allow = map[string]bool{}
-	for _, n := range c.cfg.Allow[eco] {
-		st.allow[Canonical(eco, n)] = true
-	}
 	return nil
 }
 
@@ -139,7 +139,36 @@ func (r *Result) add(f finding.Finding, v finding.Verdict) {
 	r.Verdict = finding.Worst(r.Verdict, v)
 }
 
-// Check judges one name.
+// CheckAll judges one name: a typosquat check, and for a name the policy
+// marks internal, whether the public registry holds it (lookup nil: the
+// offline name sets).
+func (c *Checker) CheckAll(ctx context.Context, lookup PublicLookup, eco Ecosystem, name string) Result {
+	pat, internal := policy.Match(c.cfg.Internal[eco], name)
+	if !internal || Validate(eco, name) != nil {
+		return c.Check(eco, name)
+	}
+	r := Result{Name: name, Ecosystem: eco, Verdict: finding.Clean, Findings: []finding.Finding{}}
+	source := "per the public registry"
+	if lookup == nil {
+		lookup, source = c.Offline(), "per the offline name list"
+		if m, err := LoadMeta(c.cfg.CacheDir); err == nil && m.Lists[eco].Date != "" {
+			source += " of " + m.Lists[eco].Date
+		}
+	}
+	if st, err := c.state(eco); err == nil {
+		r.Popularity, _ = st.lookup(eco, name)
+	}
+	fs, v, err := Confusion(ctx, lookup, eco, name, pat, "", source)
+	if err != nil {
+		r.Error = err.Error()
+	}
+	for _, f := range fs {
+		r.add(f, v)
+	}
+	return r
+}
+
+// Check judges one name as a possible typosquat.
 func (c *Checker) Check(eco Ecosystem, name string) Result {
 	r := Result{Name: name, Ecosystem: eco, Verdict: finding.Clean, Findings: []finding.Finding{}}
 	if err := Validate(eco, name); err != nil {
@@ -154,7 +183,7 @@ func (c *Checker) Check(eco Ecosystem, name string) Result {
 		r.Error = fmt.Sprintf("name data for %s: %v", eco, err)
 		return r
 	}
-	if st.allow[Canonical(eco, name)] {
+	if _, ok := policy.Match(c.cfg.Allow[eco], name); ok {
 		return r
 	}
 	pop, popular := st.lookup(eco, name)
@@ -186,10 +215,10 @@ func (p Popularity) describe() string {
 		return fmt.Sprintf("rank %d", p.Rank)
 	case p.Downloads > 0:
 		return fmt.Sprintf("%d downloads a month", p.Downloads)
-	case p.Monthly > 0:
-		return "widely packaged"
+	case p.Note != "":
+		return p.Note
 	case p.Listed:
-		return "little used"
+		return "in the registry list"
 	}
 	return "not in the registry list"
 }

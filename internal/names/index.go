@@ -277,7 +277,8 @@ func tokenKey(name string) string {
 type Popularity struct {
 	Rank      int     `json:"rank,omitempty"`
 	Downloads int64   `json:"downloads_a_month,omitempty"`
-	Listed    bool    `json:"listed"` // the name is in a registry list
+	Listed    bool    `json:"listed"`         // the name is in a registry list
+	Note      string  `json:"note,omitempty"` // how Monthly was estimated
 	Monthly   float64 `json:"-"`
 }
 
@@ -302,9 +303,9 @@ func popularityOf(eco Ecosystem, e Entry) Popularity {
 	case e.Rank > 0:
 		p.Monthly = pypiTopMonthly / float64(e.Rank)
 	case eco == RubyGems:
-		p.Monthly = unrankedMonthly
+		p.Monthly, p.Note = unrankedMonthly, "packaged by Debian"
 	case eco == PyPI:
-		p.Monthly = pypiUnrankedMonthly
+		p.Monthly, p.Note = pypiUnrankedMonthly, "outside the 15,000 most downloaded"
 	}
 	return p
 }

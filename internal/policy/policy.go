@@ -237,16 +237,18 @@ func Find(dir string) (string, error) {
 // IsInternal reports whether name matches one of the internal patterns of
 // eco, and which. Matching folds case.
 func (p *Policy) IsInternal(eco, name string) (string, bool) {
-	return matchAny(p.Internal[eco], name)
+	return Match(p.Internal[eco], name)
 }
 
 // IsAllowed reports whether name is on the allow-list of eco.
 func (p *Policy) IsAllowed(eco, name string) bool {
-	_, ok := matchAny(p.Allow[eco], name)
+	_, ok := Match(p.Allow[eco], name)
 	return ok
 }
 
-func matchAny(patterns []string, name string) (string, bool) {
+// Match returns the first of patterns (exact names or globs with * and ?,
+// case folded) that name matches.
+func Match(patterns []string, name string) (string, bool) {
 	lname := strings.ToLower(name)
 	for _, pat := range patterns {
 		if ok, _ := path.Match(strings.ToLower(pat), lname); ok {
