@@ -22,7 +22,7 @@
 // Why the parsers are written here rather than taken from osv-scalibr:
 // v0.5.3 was measured against the same corpus (a throwaway program outside
 // this repository running its 15 extractors). Its (name, version) sets
-// matched the expected ones for 21 of the 48 files; it misses requirements
+// matched the expected ones for 21 of the 49 files; it misses requirements
 // includes and VCS lines, reads no pyproject.toml or package.json
 // dependencies (it reports the project itself), keeps Gemfile.lock PATH
 // gems, loses 8 aliased packages in pnpm v6, and mis-versions the serverless
