@@ -57,11 +57,11 @@ func parsePackageJSON(data []byte, root string, hasGyp bool) (Meta, error) {
 		m.InstallScripts["install (implicit)"] = "node-gyp rebuild"
 	}
 
-	main := jsonString(doc["main"])
-	if main == "" {
-		main = "index.js"
+	// npm falls back to index.js when main is absent (or unusable).
+	m.Main = inRoot(root, jsonString(doc["main"]))
+	if m.Main == "" {
+		m.Main = root + "index.js"
 	}
-	m.Main = inRoot(root, main)
 
 	if s, ok := jsonStringOK(doc["bin"]); ok {
 		cmd := m.Name
