@@ -69,8 +69,11 @@ func parseBun(c *collector, _ fs.FS, data []byte) error {
 		if strings.Contains(version, ":") || strings.Contains(version, "/") {
 			d.Source, d.Resolved, d.Version = npmURLSource(version), version, ""
 		} else if len(entry) >= 4 {
-			// Registry entries: [ident, registry URL or "", metadata, integrity].
-			_ = json.Unmarshal(entry[3], &d.Integrity)
+			// Registry entries: [ident, registry URL or "", metadata, integrity];
+			// an integrity that is not a string is simply not recorded.
+			if json.Unmarshal(entry[3], &d.Integrity) != nil {
+				d.Integrity = ""
+			}
 		}
 		c.add(d)
 	}

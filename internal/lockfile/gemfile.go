@@ -82,10 +82,12 @@ func parseGemfileLock(c *collector, _ fs.FS, data []byte) error {
 		case "CHECKSUMS":
 			if indent == 2 {
 				nameVersion, sum, _ := strings.Cut(trimmed, ") ")
-				if m := gemSpecRe.FindStringSubmatch(nameVersion + ")"); m != nil && sum != "" {
+				first, _, _ := strings.Cut(strings.TrimSpace(sum), ",") // "sha256=ab12[,sha512=...]"
+				alg, hex, _ := strings.Cut(first, "=")
+				if m := gemSpecRe.FindStringSubmatch(nameVersion + ")"); m != nil && hexDigest(alg, hex) != "" {
 					k := [2]string{m[1], m[2]}
 					if _, seen := checksums[k]; !seen {
-						checksums[k] = sum
+						checksums[k] = hexDigest(alg, hex)
 					}
 				}
 			}

@@ -33,8 +33,8 @@ func (s *lineScanner) next() bool {
 // jsonKeyLines maps the object keys that open a nested value (`"key": {` or
 // `"key": [`) to the line of their first occurrence, for keys accepted by
 // keep. Lockfile JSON is pretty-printed one key per line, which is what makes
-// this single cheap pass enough; keys are kept raw (JSON escapes undone only
-// for the common no-escape case, which is all that package names use).
+// this single cheap pass enough. Keys are compared raw, without undoing JSON
+// escapes: package names need none.
 func jsonKeyLines(data []byte, opener byte, keep func(key string) bool) map[string]int {
 	lines := map[string]int{}
 	s := lineScanner{data: data}

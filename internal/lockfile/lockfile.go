@@ -77,8 +77,8 @@ type Dependency struct {
 	Source    string // SourceRegistry, SourceGit or SourceURL
 	File      string // the file path as passed to Parse/ParseFS (for a requirements include: the included file)
 	Line      int    // 1-based line that pins it (best effort; 0 if unknown)
-	Integrity string // integrity hash recorded in the lockfile, if any (e.g. "sha512-...", "sha256:...")
-	Resolved  string // download URL recorded in the lockfile, if any
+	Integrity string // hash of the artifact recorded in the file, if any: npm SRI ("sha512-<base64>") or "<alg>:<hex>" ("sha256:ab12...")
+	Resolved  string // download URL (or VCS URL) recorded in the file, if any; with Integrity, the same artifact
 }
 
 // File is the result of parsing one lockfile or manifest.
@@ -318,6 +318,15 @@ func NormalizePyPI(name string) string {
 		b.WriteByte(ch)
 	}
 	return b.String()
+}
+
+// hexDigest writes an "<alg>:<hex>" digest in one form whatever the file's
+// spelling: "SHA-256"/"SHA256"/"sha256" become "sha256", hex is lower-cased.
+func hexDigest(alg, hex string) string {
+	if alg == "" || hex == "" {
+		return ""
+	}
+	return strings.ToLower(strings.ReplaceAll(alg, "-", "")) + ":" + strings.ToLower(hex)
 }
 
 // sortedKeys returns the keys of m in order, for deterministic output.

@@ -257,3 +257,24 @@ func TestNormalizePyPI(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrityForms: every format's hash comes out in one of the two
+// documented forms, ready to compare with a downloaded artifact.
+func TestIntegrityForms(t *testing.T) {
+	cases := []struct{ path, data, want string }{
+		{"Gemfile.lock", "GEM\n  remote: https://g/\n  specs:\n    racc (1.8.1)\n\nDEPENDENCIES\n  racc\n\nCHECKSUMS\n  racc (1.8.1) sha256=AB12\n", "sha256:ab12"},
+		{"bom.json", `{"bomFormat": "CycloneDX", "components": [{"purl": "pkg:npm/a@1.0.0", "hashes": [{"alg": "SHA-512", "content": "FF00"}]}]}`, "sha512:ff00"},
+		{"x.spdx.json", `{"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": "p", "versionInfo": "1", "checksums": [{"algorithm": "SHA256", "checksumValue": "0A"}], "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:pypi/a@1"}]}]}`, "sha256:0a"},
+		{"pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\nversion = \"1\"\nsdist = {url = \"https://f/a-1.tar.gz\", hashes = {sha256 = \"cd\"}}\n", "sha256:cd"},
+		{"yarn.lock", "__metadata:\n  version: 8\n\n\"a@npm:^1\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0\"\n  checksum: 10c0/ff\n", ""},
+	}
+	for _, tc := range cases {
+		f, err := Parse(tc.path, []byte(tc.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Deps) != 1 || f.Deps[0].Integrity != tc.want {
+			t.Errorf("%s: deps %+v, want one with integrity %q", tc.path, f.Deps, tc.want)
+		}
+	}
+}

@@ -186,7 +186,7 @@ func parsePylock(c *collector, _ fs.FS, data []byte) error {
 				d.Resolved = file.URL
 			}
 			if h, ok := file.Hashes["sha256"]; ok {
-				d.Integrity = "sha256:" + h
+				d.Integrity = hexDigest("sha256", h)
 			}
 		}
 		c.add(d)

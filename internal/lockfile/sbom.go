@@ -120,7 +120,7 @@ func parseCycloneDX(c *collector, _ fs.FS, data []byte) error {
 				d.Direct = directFlag(direct[comp.BOMRef])
 			}
 			if len(comp.Hashes) > 0 {
-				d.Integrity = comp.Hashes[0].Alg + ":" + comp.Hashes[0].Content
+				d.Integrity = hexDigest(comp.Hashes[0].Alg, comp.Hashes[0].Content)
 			}
 			d.Line = lines[comp.Purl]
 			c.add(d)
@@ -181,7 +181,7 @@ func parseSPDX(c *collector, _ fs.FS, data []byte) error {
 				d.Version = p.VersionInfo
 			}
 			if len(p.Checksums) > 0 {
-				d.Integrity = p.Checksums[0].Algorithm + ":" + p.Checksums[0].ChecksumValue
+				d.Integrity = hexDigest(p.Checksums[0].Algorithm, p.Checksums[0].ChecksumValue)
 			}
 			d.Line = lines[ref.ReferenceLocator]
 			c.add(d)

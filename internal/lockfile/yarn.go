@@ -52,7 +52,7 @@ func readYarnEntries(data []byte) ([]yarnEntry, error) {
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			continue
 		}
-		if bytes.IndexByte(l, '\t') >= 0 && bytes.IndexByte(l, '\t') < len(l)-len(trimmed)+1 {
+		if trimmed[0] == '\t' {
 			return nil, fmt.Errorf("line %d: tab in indentation", s.n)
 		}
 		indent := len(l) - len(trimmed)
@@ -247,7 +247,9 @@ func parseYarnBerry(c *collector, _ fs.FS, data []byte) error {
 			return fmt.Errorf("line %d: entry %q has no version", e.line, e.descriptors[0])
 		}
 		d := Dependency{Ecosystem: NPM, Name: name, Version: version, Line: e.line,
-			Direct: directFlag(direct[i]), Integrity: e.fields["checksum"], Source: SourceRegistry}
+			Direct: directFlag(direct[i]), Source: SourceRegistry}
+		// berry's "checksum" hashes the zip in yarn's own cache, not the
+		// registry tarball, so it is no Integrity for the package.
 		if !strings.HasPrefix(proto, "npm:") && !strings.HasPrefix(proto, "patch:") {
 			d.Source, d.Resolved = npmURLSource(proto), proto
 		}
