@@ -331,7 +331,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		st.ix.near(plain, func(id int32, dist int) {
 			t := st.ix.targets[id]
 			if dist == 0 {
-				consider(t, "separator", 1, false)
+				consider(t, sameSkeletonTechnique(name, t.name), 1, false)
 				return
 			}
 			consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), false)
@@ -348,7 +348,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			if len(core) >= 5 {
 				st.ix.near(core, func(id int32, dist int) {
 					if t := st.ix.targets[id]; dist > 0 {
-						consider(t, editTechnique(core, t.plain, dist), 0.9*lengthWeight(min(len(core), len(t.plain))), false)
+						consider(t, editTechnique(core, t.plain, dist), 0.8*lengthWeight(min(len(core), len(t.plain))), false)
 					}
 				})
 			}

@@ -92,8 +92,9 @@ func confusionFix(eco Ecosystem, name string) string {
 }
 
 // ConfusionVersion reports a version typical of dependency-confusion
-// payloads: a major of 99 or more shaped like 99.99.99 or 1000.0.0, or the
-// newest release jumping from a small major to a huge one.
+// payloads: a major of 99 or more shaped like 99.99.99 or 1000.0.0 (a
+// year, as calendar versioning writes it, is not), or the newest release
+// jumping from a small major to a huge one.
 func ConfusionVersion(versions []string) (string, bool) {
 	newest := newestVersion(versions)
 	if newest == "" {
@@ -103,7 +104,8 @@ func ConfusionVersion(versions []string) (string, bool) {
 	if major < 99 {
 		return "", false
 	}
-	if strings.Trim(strings.ReplaceAll(newest, ".", ""), "9") == "" || major >= 1000 {
+	calendar := major >= 1990 && major <= 2100
+	if strings.Trim(strings.ReplaceAll(newest, ".", ""), "9") == "" || (major >= 1000 && !calendar) {
 		return newest, true
 	}
 	prev := -1
