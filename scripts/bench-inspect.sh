@@ -10,7 +10,8 @@
 # Usage: scripts/bench-inspect.sh [REPEAT]      (default 5)
 # Needs: ../shared beside the repository (or CUSTOMS_SHARED) and the benign
 # corpus fetched by shared/corpus/benign/fetch DEST, named by CUSTOMS_BENIGN.
-# Extra flags for customs eval go in EVAL_FLAGS (e.g. EVAL_FLAGS=--jobs=2).
+# Extra flags for customs eval go in EVAL_FLAGS (e.g. EVAL_FLAGS=--jobs=2);
+# CUSTOMS_BIN names a customs binary to use instead of building one.
 set -euo pipefail
 
 repeat=${1:-5}
@@ -33,7 +34,8 @@ awk -F'\t' -v rel="$rel" 'NR == 1 || ($3 == "npm" && $1 ~ /^npm\//) { if (NR > 1
 	awk -F'\t' -v rel="$rel" '/^#/ { print; next } { $1 = rel "/" $1; print }' OFS='\t' \
 		"$benign/install-scripts.txt" > "$tmp/install-scripts.txt"
 
-go build -o "$tmp/customs" "$root/cmd/customs"
+bin=${CUSTOMS_BIN:-$tmp/customs}
+[ -n "${CUSTOMS_BIN:-}" ] || (cd "$root" && go build -o "$bin" ./cmd/customs)
 echo "$(date -u +%FT%TZ) $(go version) $(nproc) cores; repeat $repeat"
 # shellcheck disable=SC2086
-"$tmp/customs" eval --jobs 1 --repeat "$repeat" ${EVAL_FLAGS:-} "$malware" "$tmp/manifest.tsv"
+"$bin" eval --jobs 1 --repeat "$repeat" ${EVAL_FLAGS:-} "$malware" "$tmp/manifest.tsv"
