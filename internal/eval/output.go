@@ -61,6 +61,9 @@ func (r Result) WriteText(w io.Writer, misses bool) error {
 			s.Inspect.Seconds(), rateMBs(s.Bytes, s.Inspect), s.Floor.Seconds(), rateMBs(s.Bytes, s.Floor), ratio)
 	}
 	tw.Flush()
+	if r.Floor && r.Jobs > 1 {
+		fmt.Fprintf(&b, "note: inspect ran %d targets at once and the floor one: the ratio is not like for like (use --jobs 1)\n", r.Jobs)
+	}
 	if all := r.Speed[len(r.Speed)-1]; all.FloorCPU > 0 {
 		fmt.Fprintf(&b, "CPU time of whole passes (user+system, all threads): inspect %.2f s, floor %.2f s, inspect/floor %.2fx\n",
 			all.InspectCPU.Seconds(), all.FloorCPU.Seconds(), all.CPURatio)
