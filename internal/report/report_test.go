@@ -266,3 +266,15 @@ func TestTextPartlyReadTarget(t *testing.T) {
 		t.Errorf("summary wrong:\n%s", buf.String())
 	}
 }
+
+func TestTextCutsHostileNames(t *testing.T) {
+	long := strings.Repeat("n", 10000)
+	var buf bytes.Buffer
+	if err := Text(&buf, []Subject{{Target: "x.tgz", Name: long, Version: "1\x1b]0;pwned\a", Verdict: finding.Clean}}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(buf.String(), "\n", 2)[0]
+	if len(first) > 400 || strings.ContainsAny(first, "\x1b\a") {
+		t.Errorf("heading not made safe (%d bytes): %q", len(first), first[:min(len(first), 300)])
+	}
+}

@@ -143,10 +143,13 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// safe passes text that is already harmless through unchanged (so that a
-// long message keeps its length and evidence cut by Snippet is not cut
-// twice), and anything else through finding.Snippet.
+// safe passes text that is already harmless and short through unchanged (so
+// that evidence cut by Snippet is not cut twice), and anything else, such as
+// a package name of ten thousand characters, through finding.Snippet.
 func safe(s string) string {
+	if utf8.RuneCountInString(s) > finding.MaxSnippet+1 { // +1: Snippet's own "…"
+		return finding.Snippet([]byte(s))
+	}
 	for _, r := range s {
 		if r == utf8.RuneError || r == '\n' || r == '\r' || r == '\t' || unicode.IsControl(r) ||
 			unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
