@@ -135,8 +135,10 @@ func AuditInstallers(s InstallerSetup) ([]finding.Finding, error) {
 
 var (
 	extraIndexLine = regexp.MustCompile(`^\s*(--extra-index-url|extra-index-url|extra_index_url)\b`)
-	globalSource   = regexp.MustCompile(`^source\s*[("']`)
-	scopeRegistry  = regexp.MustCompile(`(?m)^\s*@([A-Za-z0-9._~-]+):registry\s*=\s*\S`)
+	// A global source line: nothing after the URL but a comment (a block
+	// "source ... do" scopes its gems).
+	globalSource  = regexp.MustCompile(`^source\s*\(?\s*["'][^"']*["']\s*\)?\s*(#.*)?$`)
+	scopeRegistry = regexp.MustCompile(`(?m)^\s*@([A-Za-z0-9._~-]+):registry\s*=\s*\S`)
 )
 
 func extraIndexFinding(file string, line int, internal bool) finding.Finding {
