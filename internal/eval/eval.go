@@ -180,9 +180,9 @@ func Run(ctx context.Context, rows []Row, opt Options) Result {
 
 func (o *Outcome) record(r inspect.Result) {
 	o.Verdict, o.Score, o.Detected, o.Error, o.Bytes = r.Verdict, r.Score, r.Ecosystem, r.Error, r.Bytes
-	for i := range r.Findings {
-		if o.Top == nil || r.Findings[i].Severity > o.Top.Severity {
-			o.Top = &r.Findings[i]
+	for _, f := range r.Findings {
+		if o.Top == nil || f.Severity > o.Top.Severity {
+			o.Top = &f // a copy: the result's findings need not be kept
 		}
 	}
 }
