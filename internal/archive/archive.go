@@ -143,6 +143,10 @@ type Entry struct {
 	Truncated bool // Size exceeded MaxFileBytes (or the member was cut short); Data holds the first bytes
 	Mode      fs.FileMode
 	Link      string // target of a Symlink, as written (never resolved)
+	// Container is the path of the archive this entry was found in when
+	// archives nest ("pkg/vendor/x.whl" for "pkg/vendor/x.whl/x/__init__.py"),
+	// "" for the target's own entries (a gem's data.tar.gz files included).
+	Container string
 }
 
 // Info summarises a walk.
@@ -249,6 +253,10 @@ type walker struct {
 	inSize     int64 // size of the (compressed) input, for the ratio bound
 	compressed bool  // a decompressor is involved: the ratio bound applies
 	limitErr   error // first bound broken inside a reader, reported after it unwinds
+
+	depth     int    // archives around the current one (0 for the target)
+	prefix    string // added to member paths of a nested archive ("pkg/x.whl/")
+	container string // path of the nested archive being walked
 
 	buf   *[]byte
 	entry Entry
@@ -367,11 +375,21 @@ func (w *walker) grow(n int64) []byte {
 	return b[:n]
 }
 
-// emit hands one entry to the callback.
+// emit hands one entry to the callback, then walks it if it is itself a
+// complete archive.
 func (w *walker) emit(e *Entry) error {
+	e.Path = w.prefix + e.Path
+	e.Container = w.container
 	w.info.Entries++
 	w.info.Bytes += int64(len(e.Data))
-	return w.fn(e)
+	p, data, nested := e.Path, e.Data, e.Kind == File && !e.Truncated && IsArchive(e.Data)
+	if err := w.fn(e); err != nil {
+		return err
+	}
+	if nested {
+		return w.nest(p, data)
+	}
+	return nil
 }
 
 // readContent reads up to MaxFileBytes of a member whose declared size is

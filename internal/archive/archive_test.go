@@ -397,3 +397,55 @@ func TestHundredThousandTinyFiles(t *testing.T) {
 		t.Errorf("%d good files, info %+v; want %d", count, info, n)
 	}
 }
+
+func TestNestedArchives(t *testing.T) {
+	inner := gzipBytes(t, tarBytes(t, member{name: "payload/run.py", body: "exec(x)"}))
+	wheel := zipBytes(t, member{name: "w/__init__.py", body: "w"}, member{name: "w/blob.tar.gz", body: string(inner)})
+	outer := gzipBytes(t, tarBytes(t,
+		member{name: "pkg-1.0/vendor/w.whl", body: string(wheel)},
+		member{name: "pkg-1.0/data.json.gz", body: string(gzipBytes(t, []byte(`{"a":1}`)))},
+		member{name: "pkg-1.0/broken.zip", body: string(wheel[:len(wheel)/2])},
+		member{name: "pkg-1.0/setup.py", body: "setup()"},
+	))
+	var got []string
+	info, err := WalkReader(context.Background(), "outer.tar.gz", bytes.NewReader(outer), int64(len(outer)), Limits{}, func(e *Entry) error {
+		got = append(got, e.Path+" in "+e.Container)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"pkg-1.0/vendor/w.whl in ",
+		"pkg-1.0/vendor/w.whl/w/__init__.py in pkg-1.0/vendor/w.whl",
+		"pkg-1.0/vendor/w.whl/w/blob.tar.gz in pkg-1.0/vendor/w.whl",
+		"pkg-1.0/vendor/w.whl/w/blob.tar.gz/payload/run.py in pkg-1.0/vendor/w.whl/w/blob.tar.gz",
+		"pkg-1.0/data.json.gz in ",
+		"pkg-1.0/broken.zip in ",
+		"pkg-1.0/setup.py in ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	if info.Format != FormatTarGz || len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], `nested archive "pkg-1.0/broken.zip" unreadable: corrupt zip`) {
+		t.Errorf("format %s, warnings %q", info.Format, info.Warnings)
+	}
+	t.Run("deeper than MaxDepth", func(t *testing.T) {
+		_, _, err := walkBytes(t, outer, Limits{MaxDepth: 1})
+		wantErr(t, err, ErrTooDeep, "pkg-1.0/vendor/w.whl/w/blob.tar.gz: archives nested more than 1 deep (limit --max-depth)")
+	})
+	t.Run("gem data counts as one level", func(t *testing.T) {
+		b := gemBytes(t, "name: x\n", member{name: "lib/x.rb", body: "puts 1"}, member{name: "fixtures/a.zip", body: string(zipBytes(t, member{name: "a", body: "a"}))})
+		_, _, err := walkBytes(t, b, Limits{MaxDepth: 1})
+		wantErr(t, err, ErrTooDeep, "fixtures/a.zip: archives nested more than 1 deep")
+		got, _, err := walkBytes(t, b, Limits{MaxDepth: 2})
+		if err != nil || len(got) != 5 || got[3].Path != "fixtures/a.zip/a" {
+			t.Errorf("MaxDepth 2: %+v, %v", got, err)
+		}
+	})
+	t.Run("a bomb inside a plain tar", func(t *testing.T) {
+		bomb := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 64<<20))}))
+		_, _, err := walkBytes(t, tarBytes(t, member{name: "pkg/x.tgz", body: string(bomb)}), Limits{MaxFileBytes: 1 << 20})
+		wantErr(t, err, ErrBomb, "compression ratio")
+	})
+}

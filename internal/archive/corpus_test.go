@@ -64,3 +64,36 @@ func TestWalkMalwareCorpus(t *testing.T) {
 		t.Errorf("manifest lists only %d archives", len(paths))
 	}
 }
+
+// Every target of the benign corpus (npm tarballs, Debian library trees)
+// walks within the default limits, without a warning.
+func TestWalkBenignCorpus(t *testing.T) {
+	dir := corpus.BenignDir(t)
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets, nested int
+	var bytes int64
+	for line := range strings.SplitSeq(string(b), "\n") {
+		rel, _, _ := strings.Cut(line, "\t")
+		if rel == "path" || rel == "" {
+			continue
+		}
+		targets++
+		info, err := Walk(context.Background(), filepath.Join(dir, filepath.FromSlash(rel)), DefaultLimits(), func(e *Entry) error {
+			if e.Container != "" {
+				nested++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("%v", err)
+		}
+		for _, w := range info.Warnings {
+			t.Errorf("%s: %s", rel, w)
+		}
+		bytes += info.Bytes
+	}
+	t.Logf("%d targets, %d MB read, %d entries from nested archives", targets, bytes>>20, nested)
+}

@@ -68,6 +68,7 @@ func (w *walker) readFile(p string, e *Entry) (bool, error) {
 		w.warn("%s changed while being read", truncateName(p))
 		return false, nil
 	}
+	w.inSize += st.Size() // the ratio bound of archives nested in the tree
 	data, cut, err := w.readContent(f, st.Size())
 	if aerr := w.account(int64(len(data))); aerr != nil {
 		return false, aerr

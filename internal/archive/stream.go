@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -32,7 +34,7 @@ func (w *walker) walkArchive(r io.ReaderAt, size int64) error {
 		src := bufioPool.Get().(*bufio.Reader)
 		src.Reset(io.NewSectionReader(r, 0, size))
 		defer bufioPool.Put(src)
-		return w.walkStream(src, 0, "")
+		return w.walkStream(src, "")
 	}
 	// Zips with leading bytes (self-extractors) are found from their end.
 	if _, err := zip.NewReader(r, size); err == nil || errors.Is(err, zip.ErrInsecurePath) {
@@ -89,9 +91,9 @@ type layer struct {
 	m     *meter
 }
 
-// walkStream walks a tar, possibly compressed once, read from src. depth
-// counts the archives around it; where names the member it came from.
-func (w *walker) walkStream(src *bufio.Reader, depth int, where string) error {
+// walkStream walks a tar, possibly compressed once, read from src; where
+// names the member it came from ("" for the target itself).
+func (w *walker) walkStream(src *bufio.Reader, where string) error {
 	head, _ := src.Peek(512)
 	l := layer{where: where}
 	var dec io.Reader
@@ -141,11 +143,11 @@ func (w *walker) walkStream(src *bufio.Reader, depth int, where string) error {
 			return w.fail(ErrUnknownFormat, w.in(where, l.codec+" stream does not hold a tar archive"), nil)
 		}
 	}
-	gem := depth == 0 && l.codec == "" && isGem(head)
-	if depth == 0 {
+	gem := w.depth == 0 && l.codec == "" && isGem(head)
+	if w.depth == 0 {
 		w.info.Format = formatOf(l.codec, gem)
 	}
-	return w.walkTar(tarSrc, depth, gem, l)
+	return w.walkTar(tarSrc, gem, l)
 }
 
 func formatOf(codec string, gem bool) Format {
@@ -197,7 +199,7 @@ func (w *walker) layerErr(l layer, err error) error {
 // walkTar yields the members of a tar stream. In a gem (the outer tar of a
 // .gem file) it decodes metadata.gz and walks data.tar.gz as described in
 // the package comment.
-func (w *walker) walkTar(r io.Reader, depth int, gem bool, l layer) error {
+func (w *walker) walkTar(r io.Reader, gem bool, l layer) error {
 	tr := tar.NewReader(r)
 	for {
 		if err := w.check(); err != nil {
@@ -218,7 +220,7 @@ func (w *walker) walkTar(r io.Reader, depth int, gem bool, l layer) error {
 			continue
 		}
 		if gem {
-			if err := w.gemMember(tr, hdr, p, depth); err != nil {
+			if err := w.gemMember(tr, hdr, p); err != nil {
 				return err
 			}
 			continue
@@ -247,13 +249,15 @@ func (w *walker) walkTar(r io.Reader, depth int, gem bool, l layer) error {
 }
 
 // gemMember handles one member of a gem's outer tar.
-func (w *walker) gemMember(tr *tar.Reader, hdr *tar.Header, p string, depth int) error {
+func (w *walker) gemMember(tr *tar.Reader, hdr *tar.Header, p string) error {
 	switch {
 	case p == "data.tar.gz" && hdr.Typeflag == tar.TypeReg:
-		if depth+1 > w.lim.MaxDepth {
-			return w.fail(ErrTooDeep, fmt.Sprintf("data.tar.gz nests archives %d deep (limit --max-depth %d)", depth+1, w.lim.MaxDepth), nil)
+		if err := w.deeper("data.tar.gz"); err != nil {
+			return err
 		}
-		return w.walkStream(bufio.NewReaderSize(tr, 64<<10), depth+1, "data.tar.gz")
+		w.depth++
+		defer func() { w.depth-- }()
+		return w.walkStream(bufio.NewReaderSize(tr, 64<<10), "data.tar.gz")
 	case p == "metadata.gz" && hdr.Typeflag == tar.TypeReg:
 		l := layer{codec: "gzip", where: "metadata.gz"}
 		zr, err := getGzip(tr)
@@ -292,4 +296,48 @@ func (w *walker) gemMember(tr *tar.Reader, hdr *tar.Header, p string, depth int)
 		}
 		return w.emit(e)
 	}
+}
+
+// IsArchive reports whether content starts like an archive Walk reads (and
+// so walks when it is a member of another archive).
+func IsArchive(b []byte) bool {
+	return isZip(b) || sniffCompression(b) != compNone || isTar(b)
+}
+
+// deeper checks that one more level of nesting stays within MaxDepth.
+func (w *walker) deeper(p string) error {
+	if w.depth+1 > w.lim.MaxDepth {
+		return w.fail(ErrTooDeep, fmt.Sprintf("%s: archives nested more than %d deep (limit --max-depth)", truncateName(p), w.lim.MaxDepth), nil)
+	}
+	return nil
+}
+
+// nest walks the archive member at p (content data) in place: its entries
+// follow it, under its path. data is copied: the walk buffer is reused.
+func (w *walker) nest(p string, data []byte) error {
+	if err := w.deeper(p); err != nil {
+		return err
+	}
+	b := bytes.Clone(data)
+	prefix, container := w.prefix, w.container
+	w.prefix, w.container = p+"/", p
+	w.depth++
+	defer func() { w.prefix, w.container = prefix, container; w.depth-- }()
+	var err error
+	if isZip(b) {
+		err = w.walkZip(bytes.NewReader(b), int64(len(b)))
+	} else {
+		err = w.walkStream(bufio.NewReader(bytes.NewReader(b)), p)
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		switch ae.Kind {
+		case ErrUnknownFormat: // a compressed file, not an archive
+			return nil
+		case ErrCorrupt:
+			w.warn("nested archive %q unreadable: %s", truncateName(p), strings.TrimPrefix(ae.Error(), ae.Target+": "))
+			return nil
+		}
+	}
+	return err
 }

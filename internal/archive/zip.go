@@ -17,7 +17,9 @@ const maxLinkBytes = 4096
 
 // walkZip yields the members of a zip in central-directory order.
 func (w *walker) walkZip(r io.ReaderAt, size int64) error {
-	w.info.Format = FormatZip
+	if w.depth == 0 {
+		w.info.Format = FormatZip
+	}
 	w.compressed = true
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {

@@ -26,6 +26,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"customs/internal/archive"
 )
 
 // Ecosystem is a package registry family.
@@ -96,7 +98,8 @@ type Collector struct {
 	top      string // the one top-level directory every path shares
 	topState int    // 0 nothing seen, 1 one top dir so far, 2 no common top dir
 	hasGyp   map[string]bool
-	langs    [3]int // files seen of each ecosystem's language, for guessing
+	nested   map[string]bool // members that are archives: what follows under them is not the package's
+	langs    [3]int          // files seen of each ecosystem's language, for guessing
 }
 
 // IsMetadataPath reports whether Collector keeps the file at path: cheap
@@ -146,7 +149,20 @@ func isNodeModule(dir string) bool {
 
 // Add records one walked entry: path as yielded by internal/archive, data
 // its content (nil for directories and links). data is copied if kept.
+//
+// Members of archives nested in the package (internal/archive walks them
+// under the nested archive's path) are ignored: a vendored wheel's METADATA
+// does not describe the package around it.
 func (c *Collector) Add(p string, data []byte) {
+	if c.inNested(p) {
+		return
+	}
+	if data != nil && archive.IsArchive(data) {
+		if c.nested == nil {
+			c.nested = map[string]bool{}
+		}
+		c.nested[p] = true
+	}
 	c.trackTop(p, data != nil)
 	if data != nil {
 		c.trackLanguage(p)
@@ -174,6 +190,18 @@ func (c *Collector) Add(p string, data []byte) {
 		c.files[p] = slices.Clone(data)
 		c.kept += len(data)
 	}
+}
+
+func (c *Collector) inNested(p string) bool {
+	if len(c.nested) == 0 {
+		return false
+	}
+	for i := range len(p) {
+		if p[i] == '/' && c.nested[p[:i]] {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Collector) trackTop(p string, isFile bool) {

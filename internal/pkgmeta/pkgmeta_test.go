@@ -470,3 +470,18 @@ func TestCollectorBounds(t *testing.T) {
 		t.Errorf("truncated package.json: %v", err)
 	}
 }
+
+// The metadata of an archive vendored inside the package (walked by
+// internal/archive under the archive's path) does not describe the package.
+func TestNestedArchiveMetadataIgnored(t *testing.T) {
+	wheel := "PK\x03\x04 rest of a zip"
+	c := collectFiles("mystery.tar.gz",
+		f("mystery/vendor/dep.whl", wheel),
+		f("mystery/vendor/dep.whl/dep-1.0.dist-info/METADATA", "Name: dep\nVersion: 1.0\n"),
+		f("mystery/run.py", "import os"),
+	)
+	m, err := c.Meta("")
+	if err != nil || m.Name != "mystery" || m.Source != "target name" {
+		t.Errorf("got %+v, %v; want the name guessed from the target", m, err)
+	}
+}
