@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"customs/internal/advisory"
@@ -241,30 +242,42 @@ func unavailable(p *pending, err error) signal {
 
 // verifyIntegrity checks data against an integrity string: npm's SRI
 // ("sha512-<base64>", several separated by spaces), or "algo:hex" /
-// "algo=hex" as Python and Ruby lockfiles write them. It fails with an
-// error when no algorithm it knows is named.
+// "algo=hex" as Python and Ruby lockfiles write them. As SRI prescribes,
+// only the strongest algorithm listed counts (a weak sha1 cannot vouch for
+// data whose sha512 differs). It fails with an error when no algorithm it
+// knows is named.
 func verifyIntegrity(data []byte, integrity string) (bool, error) {
-	checked := false
+	best := -1
+	var wants [][]byte
 	for _, tok := range strings.Fields(integrity) {
 		algo, want, err := parseDigest(tok)
-		if err != nil {
+		if err != nil || newHash(algo) == nil {
 			continue
 		}
-		h := newHash(algo)
-		if h == nil {
-			continue
+		rank := slices.Index(hashStrength, algo)
+		if rank > best {
+			best, wants = rank, nil
 		}
-		h.Write(data)
-		checked = true
-		if string(h.Sum(nil)) == string(want) {
+		if rank == best {
+			wants = append(wants, want)
+		}
+	}
+	if best < 0 {
+		return false, fmt.Errorf("no supported digest in %q", integrity)
+	}
+	h := newHash(hashStrength[best])
+	h.Write(data)
+	sum := h.Sum(nil)
+	for _, w := range wants {
+		if string(w) == string(sum) {
 			return true, nil
 		}
 	}
-	if !checked {
-		return false, fmt.Errorf("no supported digest in %q", integrity)
-	}
 	return false, nil
 }
+
+// hashStrength lists the supported digests, weakest first.
+var hashStrength = []string{"sha1", "sha256", "sha384", "sha512"}
 
 // parseDigest reads one digest token into its algorithm and raw bytes.
 func parseDigest(tok string) (string, []byte, error) {

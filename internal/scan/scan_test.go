@@ -330,7 +330,7 @@ func TestJSONContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Packages []map[string]json.RawMessage `json:"packages"`
+		Packages []map[string]json.RawMessage   `json:"packages"`
 		Errors   []struct{ File, Error string } `json:"errors"`
 		Database struct {
 			Date string `json:"date"`
@@ -381,7 +381,7 @@ func TestSARIFPointsAtTheLockfileLine(t *testing.T) {
 				RuleID    string `json:"ruleId"`
 				Locations []struct {
 					PhysicalLocation struct {
-						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
 						Region           struct{ StartLine int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
