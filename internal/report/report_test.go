@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -277,4 +278,26 @@ func TestTextCutsHostileNames(t *testing.T) {
 	if len(first) > 400 || strings.ContainsAny(first, "\x1b\a") {
 		t.Errorf("heading not made safe (%d bytes): %q", len(first), first[:min(len(first), 300)])
 	}
+}
+
+// FuzzTextIsTerminalSafe: whatever a package puts in its names, paths,
+// messages and evidence, uncoloured text output holds no control or bidi
+// characters other than the newlines that lay it out.
+func FuzzTextIsTerminalSafe(f *testing.F) {
+	f.Add("pkg", "1.0\x1b[31m", "a\u202eb.py", "exec(\x07)", "msg\r\nmore")
+	f.Add("", "", "", "", "")
+	f.Add("n\xff\xfe", "\u2028", "\t", "\u200b", strings.Repeat("é", 300))
+	f.Fuzz(func(t *testing.T, name, version, file, evidence, message string) {
+		subs := []Subject{{Target: file, Name: name, Version: version, Verdict: finding.Suspicious, Error: message,
+			Findings: []finding.Finding{{Rule: name, File: file, Line: 1, Evidence: evidence, Message: message, Fix: version}}}}
+		var buf bytes.Buffer
+		if err := Text(&buf, subs, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range buf.String() {
+			if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029') {
+				t.Fatalf("unsafe rune %U in output %q", r, buf.String())
+			}
+		}
+	})
 }
