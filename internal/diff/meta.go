@@ -85,6 +85,14 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 	for _, name := range sortedKeys(nm.InstallScripts) {
 		cmd := nm.InstallScripts[name]
 		old, had := om.InstallScripts[name]
+		if had && old == cmd {
+			continue
+		}
+		// npm runs install scripts as shell commands: scan a new one as such.
+		for _, h := range a.engine.File("package.json", []byte(cmd), analyze.FileContext{Role: analyze.RoleInstall, Language: "shell"}) {
+			h.Evidence = "scripts." + name + ": " + h.Evidence
+			a.hits = append(a.hits, addedHit{hit: h})
+		}
 		switch {
 		case !had:
 			r.InstallScripts = append(r.InstallScripts, ScriptChange{Name: name, Status: Added, New: cmd})
@@ -94,7 +102,7 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 				Evidence: finding.Snippet([]byte(cmd)),
 				Fix:      "install with scripts disabled and find out why the release needs an install hook",
 			})
-		case old != cmd:
+		default:
 			r.InstallScripts = append(r.InstallScripts, ScriptChange{Name: name, Status: Changed, Old: old, New: cmd})
 			a.signal(finding.Clean, finding.Finding{
 				Rule: "diff-changed-install-script", Severity: finding.Low, File: "package.json",

@@ -41,7 +41,8 @@ func ParseRef(s string) (ref Ref, ok bool, err error) {
 	} else {
 		ref.Name = rest
 	}
-	if ref.Name == "" || strings.ContainsAny(ref.Name, " \t\n?#") || strings.ContainsAny(ref.Version, " \t\n/?#") {
+	if ref.Name == "" || strings.ContainsAny(ref.Name, " \t\n?#") || strings.Contains(ref.Name[1:], "@") ||
+		at > 0 && ref.Version == "" || strings.ContainsAny(ref.Version, " \t\n/?#") {
 		return Ref{}, true, fmt.Errorf("%q: want %s:NAME@VERSION", s, prefix)
 	}
 	return ref, true, nil

@@ -62,7 +62,7 @@ func fakeNPM(t *testing.T, tarballs map[string][]byte, tamper string) *httptest.
 	return srv
 }
 
-func readFile(t *testing.T, p string) []byte {
+func readFile(t testing.TB, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
