@@ -449,3 +449,33 @@ func TestNestedArchives(t *testing.T) {
 		wantErr(t, err, ErrBomb, "compression ratio")
 	})
 }
+
+// A zip's records are counted before archive/zip allocates for them.
+func TestZipDirectoryCount(t *testing.T) {
+	members := make([]member, 300)
+	for i := range members {
+		members[i] = member{name: fmt.Sprintf("f%03d", i), body: strings.Repeat("x", i)}
+	}
+	b := zipBytes(t, members...)
+	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 1000); n != 300 {
+		t.Errorf("counted %d records, want 300", n)
+	}
+	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 10); n != 11 {
+		t.Errorf("counted %d records with limit 10, want 11 (stop past the limit)", n)
+	}
+	if n := zipDirectoryEntries(bytes.NewReader(b[:100]), 100, 10); n != -1 {
+		t.Errorf("no directory: %d", n)
+	}
+	_, _, err := walkBytes(t, b, Limits{MaxEntries: 10})
+	wantErr(t, err, ErrTooManyEntries, "more than 10 entries")
+
+	// Over 65535 records the zip64 end record holds the count and offset.
+	many := make([]member, 70_000)
+	for i := range many {
+		many[i] = member{name: fmt.Sprintf("%05d", i)}
+	}
+	b = zipBytes(t, many...)
+	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 100_000); n != 70_000 {
+		t.Errorf("zip64: counted %d records, want 70000", n)
+	}
+}

@@ -21,6 +21,12 @@ func (w *walker) walkZip(r io.ReaderAt, size int64) error {
 		w.info.Format = FormatZip
 	}
 	w.compressed = true
+	// A central directory record takes at least 46 bytes: only a zip this
+	// large can hold more records than the limit, so only it is counted
+	// before archive/zip reads (and allocates for) every record.
+	if size/46 > int64(w.lim.MaxEntries) && zipDirectoryEntries(r, size, w.lim.MaxEntries) > w.lim.MaxEntries {
+		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return w.fail(ErrCorrupt, "corrupt zip", err)
