@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -298,6 +299,33 @@ func FuzzTextIsTerminalSafe(f *testing.F) {
 			if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029') {
 				t.Fatalf("unsafe rune %U in output %q", r, buf.String())
 			}
+		}
+	})
+}
+
+// FuzzSARIFStaysValid: hostile targets, paths and messages still give a
+// SARIF log whose locations are URI references and that passes the schema.
+func FuzzSARIFStaysValid(f *testing.F) {
+	f.Add("x.tgz", "a b/../../c.py", "msg", "ev", 3)
+	f.Add("/abs/p:q", "%zz", "", "\x00", 0)
+	f.Add("c:\\win", "#frag?q", "\u202e", "", -5)
+	f.Fuzz(func(t *testing.T, target, file, message, evidence string, line int) {
+		subs := []Subject{{Target: target, Verdict: finding.Malicious,
+			Findings: []finding.Finding{{Rule: "r", Severity: finding.High, File: file, Line: line, Message: message, Evidence: evidence}}}}
+		var buf bytes.Buffer
+		if err := SARIF(&buf, Tool{Name: "customs"}, nil, subs); err != nil {
+			t.Fatal(err)
+		}
+		log, err := sarif.FromBytes(buf.Bytes())
+		if err != nil {
+			t.Fatalf("output is not SARIF JSON: %v", err)
+		}
+		uri := *log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI
+		if _, err := url.Parse(uri); err != nil {
+			t.Fatalf("uri %q is not a URI reference: %v", uri, err)
+		}
+		if err := log.Validate(); err != nil {
+			t.Fatalf("invalid SARIF: %v", err)
 		}
 	})
 }
