@@ -82,7 +82,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	}
 	var b strings.Builder
 	flagged := slices.Clone(r.Packages)
-	flagged = slices.DeleteFunc(flagged, func(p Package) bool { return !opt.Verbose && len(p.Findings) == 0 })
+	flagged = slices.DeleteFunc(flagged, func(p Package) bool { return !opt.Verbose && len(p.Findings) == 0 && len(p.Ignored) == 0 })
 	slices.SortStableFunc(flagged, func(a, b Package) int {
 		return cmp.Or(cmp.Compare(b.Verdict.Rank(), a.Verdict.Rank()), cmp.Compare(a.File, b.File), cmp.Compare(a.Name, b.Name))
 	})
