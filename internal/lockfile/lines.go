@@ -1,6 +1,11 @@
 package lockfile
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
 
 // lineScanner walks data line by line, keeping the 1-based line number,
 // for the line-oriented formats and for locating keys in JSON, TOML and
@@ -91,4 +96,22 @@ func jsonStringLines(data []byte, field string) map[string]int {
 		}
 	}
 	return lines
+}
+
+// decodeJSON decodes one JSON document, with the decoder's byte offset
+// turned into a line for the error message.
+func decodeJSON(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("invalid JSON at line %d: %v", 1+bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n")), syn)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Errorf("unexpected JSON at line %d: %s is a %s, want %s", 1+bytes.Count(data[:min(int(typ.Offset), len(data))], []byte("\n")), typ.Field, typ.Value, typ.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	return nil
 }

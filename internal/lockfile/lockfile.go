@@ -11,7 +11,7 @@
 // Formats (File.Format uses these names): requirements.txt, pyproject.toml,
 // poetry.lock, Pipfile.lock, uv.lock, pdm.lock, pylock.toml, package.json,
 // package-lock.json v1/v2/v3, npm-shrinkwrap.json, yarn.lock v1, yarn.lock
-// berry, pnpm-lock.yaml v6/v9, bun.lock, Gemfile.lock, gems.locked,
+// berry, pnpm-lock.yaml v5/v6/v9, bun.lock, Gemfile.lock, gems.locked,
 // CycloneDX JSON and SPDX JSON.
 //
 // Counting follows the definition of the lockfile corpus (shared/corpus/

@@ -1,8 +1,6 @@
 package lockfile
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,41 +64,24 @@ func parseNPMLock(c *collector, _ fs.FS, data []byte) error {
 		return errors.New(`neither "packages" nor "dependencies": not an npm lockfile`)
 	}
 	lines := jsonKeyLines(data, '{', func(string) bool { return true })
-	npmV1Tree(c, lines, lock.Dependencies, 0)
-	return nil
+	return npmV1Tree(c, lines, lock.Dependencies, 0)
 }
 
-// decodeJSON decodes one JSON document, with the decoder's byte offset
-// turned into a line for the error message.
-func decodeJSON(data []byte, v any) error {
-	err := json.Unmarshal(data, v)
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Errorf("invalid JSON at line %d: %v", 1+bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n")), syn)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Errorf("unexpected JSON at line %d: %s is a %s, want %s", 1+bytes.Count(data[:min(int(typ.Offset), len(data))], []byte("\n")), typ.Field, typ.Value, typ.Type)
-	}
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
-	}
-	return nil
-}
-
-// maxNesting bounds recursion through nested v1 dependency trees; real
-// trees are a few dozen levels deep at most.
+// maxNesting bounds recursion through nested trees (npm v1 dependencies,
+// CycloneDX components); real ones are a few dozen levels deep at most.
 const maxNesting = 200
 
 // npmV1Tree walks the nested v1 "dependencies" tree. v1 does not list the
 // root's own dependencies, so Direct stays unknown.
-func npmV1Tree(c *collector, lines map[string]int, deps map[string]npmV1Dep, depth int) {
+func npmV1Tree(c *collector, lines map[string]int, deps map[string]npmV1Dep, depth int) error {
 	if depth > maxNesting {
-		return
+		return fmt.Errorf("dependencies nested deeper than %d", maxNesting)
 	}
 	for _, key := range sortedKeys(deps) {
 		d := deps[key]
-		npmV1Tree(c, lines, d.Dependencies, depth+1)
+		if err := npmV1Tree(c, lines, d.Dependencies, depth+1); err != nil {
+			return err
+		}
 		name, version, source := key, d.Version, SourceRegistry
 		switch {
 		case version == "" || strings.HasPrefix(version, "file:"):
@@ -118,6 +99,7 @@ func npmV1Tree(c *collector, lines map[string]int, deps map[string]npmV1Dep, dep
 		}
 		c.add(Dependency{Ecosystem: NPM, Name: name, Version: version, Source: source, Line: lines[key], Integrity: d.Integrity, Resolved: d.Resolved})
 	}
+	return nil
 }
 
 // npmPackages reads the flat v2/v3 "packages" map.
