@@ -199,25 +199,39 @@ func (a *Advisory) Affects(eco Ecosystem, version string) bool {
 	return false
 }
 
+// AllVersions reports whether the advisory covers every version of the
+// package (a range whose only event is introduced "0"), so that a
+// dependency declared without a version is affected whatever resolves.
+func (a *Advisory) AllVersions() bool {
+	for _, r := range a.Ranges {
+		if coversAll(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// coversAll reports whether a range is just {introduced: "0"}.
+func coversAll(r Range) bool {
+	open := false
+	for _, e := range r.Events {
+		switch {
+		case e.Introduced == "0":
+			open = true
+		case e.Introduced != "" || e.Fixed != "" || e.LastAffected != "" || e.Limit != "":
+			return false
+		}
+	}
+	return open
+}
+
 // inRange applies OSV's range semantics: "introduced" opens an affected
 // interval, "fixed" closes it (exclusive), "last_affected" closes it
 // (inclusive) and "limit" caps the whole range (exclusive). An introduced
 // event of "0" means "from the first version", so a range with only that
 // event covers every version — even ones this ecosystem's parser rejects.
 func inRange(r Range, version string, cmp compareFunc) bool {
-	allFromStart := false
-	for _, e := range r.Events {
-		if e.Introduced == "0" {
-			allFromStart = true
-		}
-	}
-	onlyOpen := true
-	for _, e := range r.Events {
-		if e.Fixed != "" || e.LastAffected != "" || e.Limit != "" || (e.Introduced != "" && e.Introduced != "0") {
-			onlyOpen = false
-		}
-	}
-	if allFromStart && onlyOpen {
+	if coversAll(r) {
 		return true
 	}
 	if cmp == nil {

@@ -130,10 +130,19 @@ func combine(sigs []signal) finding.Verdict {
 
 // knownMalware matches the dependency against OSV MAL- advisories.
 func (c *checker) knownMalware(eco advisory.Ecosystem, p *pending) []signal {
-	if c.opts.DB == nil || p.Version == "" {
+	if c.opts.DB == nil {
 		return nil
 	}
-	advs, err := c.opts.DB.Match(eco, p.Name, p.Version)
+	var advs []advisory.Advisory
+	var err error
+	if p.Version != "" {
+		advs, err = c.opts.DB.Match(eco, p.Name, p.Version)
+	} else {
+		// Declared without a version (a manifest): only an advisory on
+		// every version tells, whatever version would be installed.
+		advs, err = c.opts.DB.Package(eco, p.Name)
+		advs = slices.DeleteFunc(advs, func(a advisory.Advisory) bool { return !a.AllVersions() })
+	}
 	if err != nil {
 		return []signal{{verdict: finding.Clean, Finding: finding.Finding{
 			Rule: RuleKnownMalware, Severity: finding.Info, Message: "advisory lookup failed: " + err.Error(),
@@ -149,7 +158,7 @@ func (c *checker) knownMalware(eco advisory.Ecosystem, p *pending) []signal {
 		}
 		out = append(out, signal{verdict: finding.Malicious, Finding: finding.Finding{
 			Rule: RuleKnownMalware, Severity: finding.Critical, IDs: ids,
-			Message: fmt.Sprintf("%s %s is known malware (%s): %s", p.Name, p.Version, a.ID, summary),
+			Message: fmt.Sprintf("%s is known malware (%s): %s", strings.TrimSpace(p.Name+" "+p.Version), a.ID, summary),
 			Fix:     fixForMalware(p),
 		}})
 	}

@@ -116,6 +116,7 @@ func TestKnownMalwareFromOSV(t *testing.T) {
 	dir := project(t, map[string]string{
 		"web/package-lock.json": npmLock("chalk@5.6.1", "debug@4.4.1"),
 		"api/requirements.txt":  "num2words==0.5.15\nlitellm==1.82.6\n",
+		"tool/pyproject.toml":   "[project]\nname = \"tool\"\nversion = \"0.1\"\ndependencies = [\"fabrice>=1\", \"num2words\"]\n",
 		"Gemfile.lock":          "GEM\n  remote: https://rubygems.org/\n  specs:\n    doctolib (99.0.4)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  doctolib\n",
 	})
 	r, err := scan.Run(context.Background(), scan.Options{Root: dir, DB: corpusDB(t)})
@@ -135,12 +136,16 @@ func TestKnownMalwareFromOSV(t *testing.T) {
 			t.Errorf("%s: want %s with a fix, got %+v", c.name, c.id, p.Findings)
 		}
 	}
-	for _, c := range [][2]string{{"debug", "4.4.1"}, {"litellm", "1.82.6"}} {
+	// Declared without a version: only an all-versions advisory applies.
+	if p := find(t, r, "fabrice", ""); p.Verdict != finding.Malicious || !slices.Contains(p.Findings[0].IDs, "MAL-2024-10573") {
+		t.Errorf("fabrice (every version malicious) declared in pyproject.toml: %s %+v", p.Verdict, p.Findings)
+	}
+	for _, c := range [][2]string{{"debug", "4.4.1"}, {"litellm", "1.82.6"}, {"num2words", ""}} {
 		if p := find(t, r, c[0], c[1]); p.Verdict != finding.Clean {
 			t.Errorf("%s %s is not covered by any record, got %s %+v", c[0], c[1], p.Verdict, p.Findings)
 		}
 	}
-	if !r.Database.Loaded || r.Database.Date == "" || !r.Summary.Failed || r.Summary.Malicious != 3 {
+	if !r.Database.Loaded || r.Database.Date == "" || !r.Summary.Failed || r.Summary.Malicious != 4 {
 		t.Errorf("database %+v summary %+v", r.Database, r.Summary)
 	}
 }
