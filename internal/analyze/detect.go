@@ -186,10 +186,12 @@ func (s *scan) payload(out, data []byte, from, to int, lang string, depth int, l
 		}
 		return
 	}
-	if !looksLikeText(out) || !looksLikeCode(out) {
+	if !looksLikeText(out) {
 		return
 	}
-	if c, ok := s.e.detectors["decoded-payload"]; ok {
+	// Text that is itself encoded again is rescanned too; only text that
+	// reads like code is reported as a payload.
+	if c, ok := s.e.detectors["decoded-payload"]; ok && looksLikeCode(out) {
 		s.add(c, line, out[:min(len(out), 120)], true)
 	}
 	s.text(out, lang, depth+1, line)
@@ -291,6 +293,7 @@ var codeMarkers = [][]byte{
 	[]byte("import "), []byte("exec("), []byte("eval("), []byte("require("), []byte("function"),
 	[]byte("http://"), []byte("https://"), []byte("subprocess"), []byte("os.system"), []byte("powershell"),
 	[]byte("/bin/"), []byte("child_process"), []byte("socket"), []byte("def "), []byte("=>"),
+	[]byte("echo "), []byte("curl "), []byte("wget "), []byte("base64 -d"), []byte("| sh"), []byte("|sh"),
 }
 
 // looksLikeCode: decoded text that holds a statement or a URL rather than

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,7 +23,7 @@ type Package struct {
 // a package's score adds, per rule, its heaviest hit.
 var (
 	severityWeight = map[finding.Severity]float64{finding.Info: 0, finding.Low: 1, finding.Medium: 2.5, finding.High: 5, finding.Critical: 8}
-	roleWeight     = [...]float64{RoleLow: 0.1, RoleCode: 0.5, RoleImport: 0.8, RoleInstall: 1}
+	roleWeight     = [...]float64{RoleLow: 0.1, RoleCode: 0.6, RoleImport: 0.8, RoleInstall: 1}
 )
 
 // Verdict thresholds.
@@ -32,16 +33,19 @@ const (
 	// on their own.
 	capabilityCap = 3
 	// suspiciousScore flags a package for a human to look at.
-	suspiciousScore = 4
+	suspiciousScore = 3.5
 	// maliciousScore and maliciousThreat: a malicious verdict needs real
 	// threat weight (one strong threat where code runs on install or
 	// import, or several elsewhere) and corroboration from a second rule.
-	maliciousScore  = 6
-	maliciousThreat = 4
+	maliciousScore    = 5
+	maliciousThreat   = 3
+	maliciousHeaviest = 3 // a high threat in ordinary code, or a medium one at install time
 )
 
 // combos are behaviours no single line shows: two categories of
-// capability or threat in the same file. Their result counts as a threat.
+// capability or threat in the same file (or one category, when b is "",
+// that is alarming in itself in that role). Their result counts as a
+// threat.
 var combos = []struct {
 	id        string
 	a, b      string // tags
@@ -60,8 +64,20 @@ var combos = []struct {
 		"setup.py downloads something and starts processes when the package is installed"},
 	{"combo-setup-hook-network", "install-hook", "network", finding.High, RoleInstall, "pypi",
 		"setup.py overrides the install command and makes network requests"},
+	{"setup-runs-programs", "process", "", finding.Medium, RoleInstall, "pypi",
+		"setup.py starts other programs when the package is installed"},
+	{"setup-uses-network", "network", "", finding.Medium, RoleInstall, "pypi",
+		"setup.py makes network requests when the package is installed"},
+	{"combo-setup-hook-process", "install-hook", "process", finding.High, RoleInstall, "pypi",
+		"setup.py overrides the install command to start other programs"},
+	{"combo-exfil-network", "exfil", "network", finding.High, RoleCode, "",
+		"sends network requests and names a webhook, bot or request-catcher endpoint in the same file: the shape of exfiltration"},
+	{"combo-fetch-executable-run", "download", "process", finding.High, RoleCode, "",
+		"refers to a downloadable executable and starts processes in the same file: the shape of a dropper"},
 	{"combo-download-run", "network", "process", finding.Medium, RoleInstall, "",
 		"install-time code downloads something and starts processes"},
+	{"combo-obfuscated-exec", "obfuscation", "dynamic-exec", finding.High, RoleImport, "",
+		"obfuscated code that also executes code dynamically, where it runs on import or install"},
 	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleImport, "",
 		"decodes data and executes code dynamically in the same file"},
 	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
@@ -97,12 +113,13 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 			perRule[h.Rule.ID] = weighted{w, h}
 		}
 	}
-	var threat, capability, obfuscation float64
+	var threat, heaviest, capability, obfuscation float64
 	strong := 0 // rules carrying real weight
 	for _, b := range perRule {
 		switch b.hit.Rule.Class {
 		case rules.Threat:
 			threat += b.w
+			heaviest = max(heaviest, b.w)
 		case rules.Obfuscation:
 			obfuscation += b.w
 		default:
@@ -115,7 +132,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	score := threat + min(capability, capabilityCap) + min(obfuscation, 2*capabilityCap)
 	verdict := finding.Clean
 	switch {
-	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2:
+	case score >= maliciousScore && threat >= maliciousThreat && heaviest >= maliciousHeaviest && strong >= 2:
 		verdict = finding.Malicious
 	case score >= suspiciousScore && threat+obfuscation > 0:
 		verdict = finding.Suspicious
@@ -167,38 +184,46 @@ func combinations(hits []Hit, ecosystem string) []Hit {
 		file string
 		tag  string
 	}
-	seen := map[key]Hit{}
+	// The first hits of each tag in each file, one per rule: a combo needs
+	// two different rules, not one rule carrying both tags.
+	seen := map[key][]Hit{}
+	files := map[string]Role{}
 	for _, h := range hits {
 		if h.Role == RoleLow {
 			continue
 		}
+		files[h.File] = max(files[h.File], h.Role)
 		for _, t := range h.Rule.Tags {
 			k := key{h.File, t}
-			if _, ok := seen[k]; !ok {
-				seen[k] = h
+			if l := seen[k]; len(l) < 4 && !slices.ContainsFunc(l, func(o Hit) bool { return o.Rule == h.Rule }) {
+				seen[k] = append(l, h)
 			}
 		}
 	}
 	var out []Hit
-	files := map[string]Role{}
-	for _, h := range hits {
-		if h.Role > files[h.File] || files[h.File] == 0 {
-			files[h.File] = h.Role
-		}
-	}
 	for file, role := range files {
 		for _, c := range combos {
 			if role < c.minRole || c.ecosystem != "" && c.ecosystem != ecosystem {
 				continue
 			}
-			a, okA := seen[key{file, c.a}]
-			b, okB := seen[key{file, c.b}]
-			if !okA || !okB {
+			as := seen[key{file, c.a}]
+			if len(as) == 0 {
 				continue
 			}
-			line := min(a.Line, b.Line)
-			out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: line, Role: role,
-				Evidence: a.Rule.ID + " + " + b.Rule.ID})
+			if c.b == "" {
+				out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: as[0].Line, Role: role, Evidence: as[0].Evidence})
+				continue
+			}
+		pairs:
+			for _, a := range as {
+				for _, b := range seen[key{file, c.b}] {
+					if a.Rule != b.Rule {
+						out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: min(a.Line, b.Line), Role: role,
+							Evidence: a.Rule.ID + " + " + b.Rule.ID})
+						break pairs
+					}
+				}
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -25,8 +25,10 @@ func newContexts(m pkgmeta.Meta, format archive.Format) *contexts {
 	c := &contexts{meta: m, install: map[string]bool{}, entry: map[string]bool{}}
 	switch m.Ecosystem {
 	case pkgmeta.PyPI:
-		c.install[m.Root+"setup.py"] = true
 		c.built = format == archive.FormatZip || format == archive.FormatDir
+		if !c.built { // only source distributions run setup.py on install
+			c.install[m.Root+"setup.py"] = true
+		}
 	case pkgmeta.NPM:
 		for _, cmd := range m.InstallScripts {
 			for _, f := range scriptFiles(cmd) {
@@ -102,10 +104,10 @@ func (c *contexts) role(file string) analyze.Role {
 	if isLow(file) {
 		return analyze.RoleLow
 	}
-	if base == "__init__.py" {
+	if strings.HasPrefix(base, "__init__") && strings.HasSuffix(base, ".py") {
 		return analyze.RoleImport
 	}
-	if c.meta.Ecosystem == pkgmeta.PyPI && base == "setup.py" {
+	if c.meta.Ecosystem == pkgmeta.PyPI && !c.built && base == "setup.py" && strings.Count(file, "/") <= 1 {
 		// setup.py files in odd layouts (nested roots) still run on install.
 		return analyze.RoleInstall
 	}
