@@ -68,6 +68,7 @@ func (r Result) WriteText(w io.Writer, misses bool) error {
 		fmt.Fprintf(&b, "CPU time of whole passes (user+system, all threads): inspect %.2f s, floor %.2f s, inspect/floor %.2fx\n",
 			all.InspectCPU.Seconds(), all.FloorCPU.Seconds(), all.CPURatio)
 	}
+	fmt.Fprintf(&b, "rule compilation, once per process and not counted above: %.2f s\n", r.Setup.Seconds())
 	if r.PeakRSS > 0 {
 		fmt.Fprintf(&b, "peak memory (max RSS of the whole run): %.0f MB\n", mb(r.PeakRSS))
 	}
