@@ -95,6 +95,7 @@ func readYarnEntries(data []byte) ([]yarnEntry, error) {
 	return entries, nil
 }
 
+// clip shortens a line quoted in an error message.
 func clip(b []byte) string {
 	if len(b) > 60 {
 		return string(b[:60]) + "..."
