@@ -244,3 +244,38 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestUpdateAllEcosystems(t *testing.T) {
+	dir := corpus.Path(t, "osv")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		eco, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/osv/"), "/all.zip")
+		if !ok || strings.Contains(eco, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(dir, eco+".zip"))
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	meta, _, err := Update(context.Background(), srv.Client(), srv.URL+"/osv/", cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The README's counts less the withdrawn records.
+	want := map[Ecosystem]int{NPM: 22319 - 55, PyPI: 9206 - 1, RubyGems: 819}
+	for eco, n := range want {
+		if meta.Records[eco] != n {
+			t.Errorf("%s: %d records, want %d", eco, meta.Records[eco], n)
+		}
+	}
+	db, err := OpenDefault(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if advs, _ := db.Match(NPM, "chalk", "5.6.1"); len(advs) != 1 || advs[0].ID != "MAL-2025-46969" {
+		t.Errorf("chalk 5.6.1 after update: %v", advs)
+	}
+	if !strings.Contains(db.Meta.Summary(), db.Meta.Date()) {
+		t.Errorf("summary %q lacks the date", db.Meta.Summary())
+	}
+}

@@ -94,7 +94,8 @@ type FileError struct {
 // Database describes the advisory data the scan used.
 type Database struct {
 	Loaded  bool           `json:"loaded"`
-	Date    string         `json:"date,omitempty"`
+	Date    string         `json:"date,omitempty"`  // newest record's modification date
+	Built   string         `json:"built,omitempty"` // when the index was built (for db update: downloaded)
 	Records map[string]int `json:"records,omitempty"`
 	Sources []string       `json:"sources,omitempty"`
 	Note    string         `json:"note,omitempty"`
@@ -252,6 +253,9 @@ func describeDB(db *advisory.DB, err error) Database {
 		return Database{Note: note + "; known-malware checks were skipped"}
 	}
 	d := Database{Loaded: true, Date: db.Meta.Date(), Sources: db.Meta.Sources, Records: map[string]int{}}
+	if !db.Meta.Built.IsZero() {
+		d.Built = db.Meta.Built.UTC().Format(time.RFC3339)
+	}
 	for eco, n := range db.Meta.Records {
 		d.Records[string(eco)] = n
 	}
