@@ -39,7 +39,8 @@ func (a *analysis) signal(v finding.Verdict, f finding.Finding) {
 // cut out and joined (so that a minified bundle whose one line gained a
 // payload is judged on the payload alone), lines mapped back to the new
 // file. A hit that the old version of the file already had is not news.
-func (a *analysis) file(path string, oldData, newData []byte, regions []Region, role, oldRole analyze.Role) {
+// It reports whether the added content brings obfuscation the old did not have.
+func (a *analysis) file(path string, oldData, newData []byte, regions []Region, role, oldRole analyze.Role) (obfuscated bool) {
 	var buf bytes.Buffer
 	type span struct{ bufLine, fileLine int }
 	spans := make([]span, 0, len(regions))
@@ -56,7 +57,7 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 	}
 	hits := a.engine.File(path, buf.Bytes(), analyze.FileContext{Role: role})
 	if len(hits) == 0 {
-		return
+		return false
 	}
 	var old map[string]bool
 	if oldData != nil {
@@ -80,7 +81,9 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 			}
 		}
 		a.hits = append(a.hits, addedHit{hit: h, appended: appended})
+		obfuscated = obfuscated || h.Rule.Class == rules.Obfuscation && strongObfuscation[h.Rule.Detector]
 	}
+	return obfuscated
 }
 
 // fileEvidence is the added-code evidence of one file, for weighing.

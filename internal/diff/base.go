@@ -10,22 +10,20 @@ import (
 	"sort"
 	"strings"
 
+	"customs/internal/finding"
 	"customs/internal/lockfile"
 )
 
 // BaseChange is a dependency that a project's lockfiles add or change
-// since a git ref: the pull-request check on a dependency bump.
+// since a git ref: the pull-request check on a dependency bump. Dependency
+// is the new pin as internal/lockfile reads it (what scan.Check takes);
+// OldVersion the version it replaces, "" when the dependency is new.
 type BaseChange struct {
-	Ecosystem  string `json:"ecosystem"`
-	Name       string `json:"name"`
-	OldVersion string `json:"old_version,omitempty"` // "" when the dependency is new
-	NewVersion string `json:"new_version,omitempty"` // "" when only declared, not pinned
-	Source     string `json:"source,omitempty"`      // lockfile.SourceRegistry, SourceGit or SourceURL
-	File       string `json:"file"`                  // lockfile, relative to the project
-	Line       int    `json:"line,omitempty"`
+	lockfile.Dependency
+	OldVersion string
 }
 
-// Ref returns the registry references of the old and new versions, for
+// Refs returns the registry references of the old and new versions, for
 // Targets ("" for the old one when the dependency is new).
 func (c BaseChange) Refs() (oldRef, newRef string) {
 	eco := c.Ecosystem
@@ -35,7 +33,41 @@ func (c BaseChange) Refs() (oldRef, newRef string) {
 	if c.OldVersion != "" {
 		oldRef = eco + ":" + c.Name + "@" + c.OldVersion
 	}
-	return oldRef, eco + ":" + c.Name + "@" + c.NewVersion
+	return oldRef, eco + ":" + c.Name + "@" + c.Version
+}
+
+// ReviewChange diffs a changed dependency against the version it replaces
+// and returns the update's verdict and its reasons as findings located at
+// the lockfile line, ready to add to the dependency's scan result. A new
+// dependency (no old version) has nothing to diff: clean, no findings.
+func ReviewChange(ctx context.Context, f Fetcher, c BaseChange, opt Options) (finding.Verdict, []finding.Finding, error) {
+	oldRef, newRef := c.Refs()
+	if oldRef == "" || c.Version == "" || c.Source != lockfile.SourceRegistry && c.Source != "" {
+		return finding.Clean, nil, nil
+	}
+	r, err := Targets(ctx, f, oldRef, newRef, opt)
+	if err != nil {
+		return finding.Clean, nil, err
+	}
+	var out []finding.Finding
+	for _, s := range r.Signals {
+		if !s.Verdict.Flagged() {
+			continue
+		}
+		where := s.File
+		if s.Line > 0 {
+			where = fmt.Sprintf("%s:%d", s.File, s.Line)
+		}
+		msg := fmt.Sprintf("update %s → %s is %s: %s", c.OldVersion, c.Version, s.Verdict, s.Message)
+		if where != "" && !strings.Contains(s.Message, s.File) {
+			msg += " (in " + safe(where) + ")"
+		}
+		out = append(out, finding.Finding{
+			Rule: s.Rule, Severity: s.Severity, File: c.File, Line: c.Line,
+			Message: msg, Evidence: s.Evidence, Fix: s.Fix,
+		})
+	}
+	return r.Verdict, out, nil
 }
 
 // BaseChanges reads the lockfiles and manifests of the project in dir as
@@ -108,7 +140,7 @@ func lockChanges(old, cur []lockfile.Dependency) []BaseChange {
 		if before[k][d.Version] {
 			continue
 		}
-		c := BaseChange{Ecosystem: d.Ecosystem, Name: d.Name, NewVersion: d.Version, Source: d.Source, File: d.File, Line: d.Line}
+		c := BaseChange{Dependency: d}
 		// The version it replaces: one the old file had and the new one dropped.
 		var gone []string
 		for v := range before[k] {

@@ -75,16 +75,16 @@ func TestBaseChangesListsAddedAndBumpedDependencies(t *testing.T) {
 	if len(got) != 3 {
 		t.Errorf("changes = %+v, want debug, left-pad and requests", changes)
 	}
-	if c := got["debug"]; c.OldVersion != "4.4.1" || c.NewVersion != "4.4.2" || c.File != "package-lock.json" {
+	if c := got["debug"]; c.OldVersion != "4.4.1" || c.Version != "4.4.2" || c.File != "package-lock.json" {
 		t.Errorf("debug = %+v, want 4.4.1 → 4.4.2 in package-lock.json", c)
 	}
 	if old, cur := got["debug"].Refs(); old != "npm:debug@4.4.1" || cur != "npm:debug@4.4.2" {
 		t.Errorf("debug refs = %q, %q", old, cur)
 	}
-	if c := got["left-pad"]; c.OldVersion != "" || c.NewVersion != "1.3.0" {
+	if c := got["left-pad"]; c.OldVersion != "" || c.Version != "1.3.0" {
 		t.Errorf("left-pad = %+v, want new at 1.3.0", c)
 	}
-	if c := got["requests"]; c.Ecosystem != "pypi" || c.NewVersion != "2.32.3" || c.File != "web/requirements.txt" {
+	if c := got["requests"]; c.Ecosystem != "pypi" || c.Version != "2.32.3" || c.File != "web/requirements.txt" {
 		t.Errorf("requests = %+v, want new pypi 2.32.3 from web/requirements.txt", c)
 	}
 	if _, ok := got["ms"]; ok {

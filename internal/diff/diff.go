@@ -46,10 +46,15 @@ type FileChange struct {
 	AddedBytes int    `json:"added_bytes,omitempty"`
 	// Appended is set when the old content is a prefix of the new one: a
 	// block added at the end of an existing file.
-	Appended bool   `json:"appended,omitempty"`
-	Binary   bool   `json:"binary,omitempty"`
-	Native   bool   `json:"native,omitempty"` // an ELF, PE or Mach-O executable
-	Role     string `json:"role,omitempty"`   // when the file runs: import-time, install-time, ...
+	Appended bool `json:"appended,omitempty"`
+	Binary   bool `json:"binary,omitempty"`
+	Native   bool `json:"native,omitempty"` // an ELF, PE or Mach-O executable
+	// NewlyMinified: the added content has minified-length lines and the old
+	// file had none; NewlyObfuscated: the analyser finds obfuscation in the
+	// added content that the old file did not have.
+	NewlyMinified   bool   `json:"newly_minified,omitempty"`
+	NewlyObfuscated bool   `json:"newly_obfuscated,omitempty"`
+	Role            string `json:"role,omitempty"` // when the file runs: import-time, install-time, ...
 
 	regions []Region
 }
@@ -205,7 +210,14 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			if of != nil {
 				oldData = of.data
 			}
-			a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p, oldData))
+			fc.NewlyObfuscated = a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p, oldData))
+			fc.NewlyMinified = oldData != nil && longestLine(oldData) < plainLine && longestRegionLine(nf.data, fc.regions) >= minifiedLine
+			if fc.NewlyMinified {
+				a.signal(finding.Clean, finding.Finding{
+					Rule: "diff-newly-minified", Severity: finding.Low, File: p,
+					Message: fmt.Sprintf("minified code appeared in %s, a file that was plain", safe(p)),
+				})
+			}
 		}
 		r.Files = append(r.Files, fc)
 	}
@@ -219,12 +231,34 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 	compareInstall(r, &a, oldS, newS)
 	compareDependencies(r, &a, oldS.meta, newS.meta, opt.Names)
 	compareRegistry(r, &a, opt.OldRegistry, opt.NewRegistry)
+	compareRepository(r, &a, oldS.meta.Repository, newS.meta.Repository)
 	a.judge(string(newS.meta.Ecosystem))
 	return r, nil
 }
 
 func versionOf(s *snapshot) Version {
 	return Version{Target: s.target, Ecosystem: string(s.meta.Ecosystem), Name: s.meta.Name, Version: s.meta.Version}
+}
+
+// A file is plain when no line is longer than plainLine; added content is
+// minified when a line reaches minifiedLine.
+const (
+	plainLine    = 500
+	minifiedLine = 2000
+)
+
+func longestLine(b []byte) int {
+	longest := 0
+	forEachLine(b, func(_ int, line []byte) { longest = max(longest, len(line)) })
+	return longest
+}
+
+func longestRegionLine(b []byte, regions []Region) int {
+	longest := 0
+	for _, r := range regions {
+		longest = max(longest, longestLine(b[r.Start:r.End]))
+	}
+	return longest
 }
 
 func countLines(b []byte) int {

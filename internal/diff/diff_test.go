@@ -63,6 +63,9 @@ func TestTrojanisedReleaseInjectedIntoMainIsMalicious(t *testing.T) {
 			if tc.name == "appended" && !fc.Appended {
 				t.Errorf("appended block not reported as appended")
 			}
+			if !fc.NewlyObfuscated || !fc.NewlyMinified {
+				t.Errorf("src/index.js = %+v, want newly obfuscated and minified", fc)
+			}
 			for _, f := range r.AddedFindings {
 				if f.File != "src/index.js" || f.Line != tc.line {
 					t.Errorf("added finding outside the injected line: %+v", f)
@@ -260,4 +263,21 @@ func FuzzCompare(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestRepositoryChangeAndNewlyMinifiedAreReportedNotFlagged(t *testing.T) {
+	clean := debugLike("4.4.1")
+	line := "var table=[" + strings.Repeat("1,2,3,4,5,6,7,8,9,", 150) + "0];\n"
+	r := compareFiles(t, clean, with(clean,
+		"package.json", strings.Replace(packageJSON("debug-like", "4.4.2", ""), "example/debug-like", "someone-else/debug-like", 1),
+		"src/node.js", clean["src/node.js"]+line))
+	if r.Verdict != finding.Clean {
+		t.Errorf("verdict %s, want clean; reasons %q", r.Verdict, r.Reasons)
+	}
+	if len(r.Metadata) != 1 || r.Metadata[0].Field != "repository" || !strings.Contains(r.Metadata[0].New, "someone-else") {
+		t.Errorf("metadata = %+v, want the repository change", r.Metadata)
+	}
+	if fc := fileChange(r, "src/node.js"); fc == nil || !fc.NewlyMinified || !fc.Appended || fc.NewlyObfuscated {
+		t.Errorf("src/node.js = %+v, want appended, newly minified, not obfuscated", fc)
+	}
 }

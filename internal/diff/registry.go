@@ -54,7 +54,6 @@ type RegistryInfo struct {
 	Maintainers []string // accounts allowed to publish
 	Publisher   string   // the account that published this version
 	Provenance  bool     // a build provenance attestation was published
-	Repository  string
 }
 
 // MetadataChange is one registry field that differs between the versions.
@@ -170,8 +169,8 @@ func loadTarget(ctx context.Context, f Fetcher, arg string) (*snapshot, *Registr
 	return s, info, nil
 }
 
-// compareRegistry reports metadata changes: who may publish, who did,
-// whether the build is attested, where the source lives.
+// compareRegistry reports registry metadata changes: who may publish, who
+// did, whether the build is attested.
 func compareRegistry(r *Result, a *analysis, old, cur *RegistryInfo) {
 	if old == nil || cur == nil {
 		return
@@ -198,11 +197,17 @@ func compareRegistry(r *Result, a *analysis, old, cur *RegistryInfo) {
 		a.signal(finding.Clean, finding.Finding{Rule: "diff-maintainers-changed", Severity: finding.Info,
 			Message: "maintainers changed: " + finding.Snippet([]byte(o)) + " → " + finding.Snippet([]byte(n))})
 	}
-	if old.Repository != cur.Repository {
-		r.Metadata = append(r.Metadata, MetadataChange{Field: "repository", Old: old.Repository, New: cur.Repository})
-		a.signal(finding.Clean, finding.Finding{Rule: "diff-repository-changed", Severity: finding.Low,
-			Message: "repository URL changed: " + finding.Snippet([]byte(old.Repository)) + " → " + finding.Snippet([]byte(cur.Repository))})
+}
+
+// compareRepository reports a changed source repository, as the packages
+// themselves state it.
+func compareRepository(r *Result, a *analysis, old, cur string) {
+	if old == cur || old == "" || cur == "" {
+		return
 	}
+	r.Metadata = append(r.Metadata, MetadataChange{Field: "repository", Old: old, New: cur})
+	a.signal(finding.Clean, finding.Finding{Rule: "diff-repository-changed", Severity: finding.Low,
+		Message: "repository URL changed: " + safe(old) + " → " + safe(cur)})
 }
 
 func sortedCopy(s []string) []string {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"customs/internal/finding"
+	"customs/internal/lockfile"
 	"customs/internal/registry"
 	"customs/internal/registry/registrytest"
 )
@@ -223,5 +224,35 @@ func TestPyPIReferencesThroughRecordedResponses(t *testing.T) {
 	}
 	if r.Verdict != finding.Suspicious || !strings.Contains(strings.Join(r.Reasons, "\n"), ".pth") {
 		t.Errorf("verdict %s reasons %q, want suspicious for the new .pth file", r.Verdict, r.Reasons)
+	}
+}
+
+func TestReviewChangeLocatesTheUpdateAtTheLockfileLine(t *testing.T) {
+	dir := t.TempDir()
+	v441 := debugLike("4.4.1")
+	v442 := with(v441, "src/index.js", walletHijacker()+"\n"+v441["src/index.js"])
+	srv := fakeNPM(t, map[string][]byte{
+		"4.4.1": readFile(t, npmTarball(t, dir, "b.tgz", v441)),
+		"4.4.2": readFile(t, npmTarball(t, dir, "c.tgz", v442)),
+	}, "")
+	bump := BaseChange{OldVersion: "4.4.1", Dependency: lockfile.Dependency{
+		Ecosystem: "npm", Name: "debug-like", Version: "4.4.2", File: "package-lock.json", Line: 12, Source: lockfile.SourceRegistry,
+	}}
+	v, fs, err := ReviewChange(context.Background(), fetcher(srv.URL), bump, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != finding.Malicious || len(fs) == 0 {
+		t.Fatalf("verdict %s findings %+v, want malicious with findings", v, fs)
+	}
+	f := fs[0]
+	if f.File != "package-lock.json" || f.Line != 12 || !strings.HasPrefix(f.Message, "update 4.4.1 → 4.4.2 is malicious: ") || !strings.Contains(f.Message, "src/index.js") {
+		t.Errorf("finding %+v: want it at package-lock.json:12 naming the update and the injected file", f)
+	}
+
+	added := bump
+	added.OldVersion = ""
+	if v, fs, err := ReviewChange(context.Background(), fetcher(srv.URL), added, Options{}); err != nil || v != finding.Clean || len(fs) != 0 {
+		t.Errorf("a new dependency has nothing to diff: got %s %+v %v", v, fs, err)
 	}
 }

@@ -101,6 +101,11 @@ func WriteText(w io.Writer, r *Result) error {
 		if f.Appended {
 			detail = append(detail, "block appended")
 		}
+		if f.NewlyObfuscated {
+			detail = append(detail, "obfuscated code appeared")
+		} else if f.NewlyMinified {
+			detail = append(detail, "minified code appeared")
+		}
 		if f.Native {
 			detail = append(detail, "native executable")
 		} else if f.Binary {
