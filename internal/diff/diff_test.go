@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"customs/internal/finding"
+	"customs/internal/names"
 )
 
 func compareFiles(t *testing.T, oldFiles, newFiles map[string]string) *Result {
@@ -279,5 +280,20 @@ func TestRepositoryChangeAndNewlyMinifiedAreReportedNotFlagged(t *testing.T) {
 	}
 	if fc := fileChange(r, "src/node.js"); fc == nil || !fc.NewlyMinified || !fc.Appended || fc.NewlyObfuscated {
 		t.Errorf("src/node.js = %+v, want appended, newly minified, not obfuscated", fc)
+	}
+}
+
+func TestNewTyposquatDependencyIsFlagged(t *testing.T) {
+	clean := debugLike("4.4.1")
+	dir := t.TempDir()
+	oldPath := npmTarball(t, dir, "old.tgz", clean)
+	newPath := npmTarball(t, dir, "new.tgz", with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
+  "dependencies": {"ms-like": "^2.1.3", "expresss": "^4.0.0", "lodash": "^4.17.21"}`)))
+	r, err := Paths(context.Background(), oldPath, newPath, Options{Names: names.NewChecker(names.Config{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Verdict.Flagged() || len(r.Reasons) != 1 || !strings.Contains(r.Reasons[0], "new dependency expresss") || !strings.Contains(r.Reasons[0], "express") {
+		t.Errorf("verdict %s reasons %q, want the typosquat expresss flagged and popular lodash not", r.Verdict, r.Reasons)
 	}
 }
