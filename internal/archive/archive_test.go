@@ -5,8 +5,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/flate"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 var pkgMembers = []member{
@@ -313,15 +316,51 @@ func TestLimits(t *testing.T) {
 		wantErr(t, err, ErrTimeout, "timed out after 1ns (limit --timeout)")
 	})
 	t.Run("xz dictionary", func(t *testing.T) {
-		b := xzBytes(t, tarBytes(t, pkgMembers...))
-		// Rewrite the LZMA2 dictionary byte of the first block header to
-		// ask for 1.5 GiB; the header CRC is then wrong, but the bound must
-		// be checked before any decoding.
-		i := bytes.IndexByte(b[12:], 0x21) + 12
-		b[i+2] = 37
-		_, _, err := walkBytes(t, b, Limits{})
-		wantErr(t, err, ErrTooLarge, "xz dictionary of 1536 MiB over the 64 MiB memory bound")
+		tarball := tarBytes(t, member{name: "a.py", body: strings.Repeat("print(1)\n", 500)}, member{name: "b.py", body: "x"})
+		half := len(tarball) / 2
+		// Dictionary codes: 18 is 4 MiB, 37 is 1.5 GiB (xz format 5.3.1).
+		ok := xzBlocks(t, xzBlock{18, tarball[:half]}, xzBlock{18, tarball[half:]})
+		got, _, err := walkBytes(t, ok, Limits{})
+		if err != nil || len(got) != 2 || got[0].Data != strings.Repeat("print(1)\n", 500) {
+			t.Fatalf("two-block xz: %+v, %v", got, err)
+		}
+		// The second block asks for 1.5 GiB: refused before decoding it.
+		bad := xzBlocks(t, xzBlock{18, tarball[:half]}, xzBlock{37, tarball[half:]})
+		_, _, err = walkBytes(t, bad, Limits{})
+		wantErr(t, err, ErrTooLarge, "xz dictionary over the 64 MiB memory bound: xz dictionary over the memory bound: block asks for 1536 MiB")
 	})
+}
+
+// xzBlock is one block of a hand-built xz stream: its LZMA2 dictionary
+// size code and the data it holds.
+type xzBlock struct {
+	dictCode byte
+	data     []byte
+}
+
+// xzBlocks builds an xz stream block by block (no check, no index: the
+// reader stops at the index indicator), so that each block header can ask
+// for its own dictionary.
+func xzBlocks(t testing.TB, blocks ...xzBlock) []byte {
+	t.Helper()
+	out := append([]byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 0}, binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE([]byte{0, 0}))...)
+	for _, b := range blocks {
+		hdr := []byte{2, 0, 0x21, 1, b.dictCode, 0, 0, 0}
+		hdr = binary.LittleEndian.AppendUint32(hdr, crc32.ChecksumIEEE(hdr))
+		var comp bytes.Buffer
+		w, err := lzma.Writer2Config{DictCap: lzma.MinDictCap}.NewWriter2(&comp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b.data)
+		w.Close()
+		out = append(append(out, hdr...), comp.Bytes()...)
+		for (len(hdr)+comp.Len())%4 != 0 {
+			out = append(out, 0)
+			comp.WriteByte(0)
+		}
+	}
+	return append(out, 0) // index indicator
 }
 
 func TestCallbackControlsTheWalk(t *testing.T) {

@@ -2,8 +2,10 @@ package archive
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path"
 	"strings"
@@ -37,5 +39,19 @@ func FuzzWalkReader(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// FuzzXzReader explores the hand-read xz framing directly.
+func FuzzXzReader(f *testing.F) {
+	tarball := tarBytes(f, pkgMembers...)
+	f.Add(xzBytes(f, tarball))
+	f.Add(xzBlocks(f, xzBlock{18, tarball[:100]}, xzBlock{20, tarball[100:]}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := newXzReader(bufio.NewReader(bytes.NewReader(b)))
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(x, 1<<20))
 	})
 }

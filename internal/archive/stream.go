@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/ulikunitz/xz"
 )
 
 // walkArchive recognises the format of an archive file and walks it.
@@ -111,12 +110,7 @@ func (w *walker) walkStream(src *bufio.Reader, where string) error {
 		dec = bzip2.NewReader(src)
 	case compXz:
 		l.codec = "xz"
-		if d := xzDictSize(head); d > maxXzDict {
-			return w.fail(ErrTooLarge, w.in(where, fmt.Sprintf("xz dictionary of %s over the %s memory bound", humanBytes(d), humanBytes(maxXzDict))), nil)
-		}
-		// SingleStream: a second stream could ask for a dictionary the
-		// check above has not seen.
-		xr, err := xz.ReaderConfig{SingleStream: true}.NewReader(src)
+		xr, err := newXzReader(src)
 		if err != nil {
 			return w.layerErr(l, err)
 		}
@@ -188,6 +182,9 @@ func (w *walker) layerErr(l layer, err error) error {
 	}
 	if codec == "" {
 		codec = "tar"
+	}
+	if errors.Is(err, errXzDict) {
+		return w.fail(ErrTooLarge, w.in(l.where, fmt.Sprintf("xz dictionary over the %s memory bound", humanBytes(maxXzDict))), err)
 	}
 	reason := "corrupt " + codec
 	if errors.Is(err, io.ErrUnexpectedEOF) {
