@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"customs/internal/advisory"
 	"customs/internal/corpus"
 	"customs/internal/finding"
@@ -367,7 +369,7 @@ func TestJSONContract(t *testing.T) {
 }
 
 func TestSARIFPointsAtTheLockfileLine(t *testing.T) {
-	dir := project(t, map[string]string{"app/package-lock.json": npmLock("debug@4.4.1", "chalk@5.6.1")})
+	dir := project(t, map[string]string{"app/package-lock.json": npmLock("debug@4.4.1", "chalk@5.6.1"), "app/Pipfile.lock": "{"})
 	db := corpusDB(t)
 	t.Chdir(dir) // scanned as "." from inside the project: locations stay relative
 	r, err := scan.Run(context.Background(), scan.Options{Root: ".", DB: db})
@@ -402,6 +404,21 @@ func TestSARIFPointsAtTheLockfileLine(t *testing.T) {
 	loc := log.Runs[0].Results[0].Locations[0].PhysicalLocation
 	if loc.ArtifactLocation.URI != "app/package-lock.json" || loc.Region.StartLine != chalk.Line {
 		t.Errorf("location %+v, want app/package-lock.json:%d", loc, chalk.Line)
+	}
+	if !strings.Contains(buf.String(), "cannot read app/Pipfile.lock") {
+		t.Errorf("the unreadable lockfile is not a notification:\n%s", buf.String())
+	}
+	// Valid against the official schema, independently of the writer.
+	schema, err := jsonschema.NewCompiler().Compile(corpus.Path(t, "..", "schemas", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Errorf("scan SARIF is not valid 2.1.0: %v", err)
 	}
 }
 
