@@ -39,8 +39,10 @@ func minifiedBundle(rng *rand.Rand, size int) string {
 
 // tenMBPair writes two versions of a ~10 MB npm package: 180 modules of
 // 50 KB and a 1 MB minified bundle; the new version edits 20 modules, adds
-// 5, removes 2 and rebuilds the bundle — a busy but ordinary release.
-func tenMBPair(b *testing.B) (oldPath, newPath string) {
+// 5, removes 2 and rebuilds the bundle — a busy but ordinary release. With
+// rewriteAll every module is rewritten from scratch instead: the worst case,
+// where all of the new version is new code.
+func tenMBPair(b *testing.B, rewriteAll bool) (oldPath, newPath string) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	old := map[string]string{"package.json": packageJSON("big-lib", "1.0.0", "")}
 	for i := range 180 {
@@ -48,8 +50,15 @@ func tenMBPair(b *testing.B) (oldPath, newPath string) {
 	}
 	old["dist/big-lib.min.js"] = minifiedBundle(rng, 1_000_000)
 	cur := with(old, "package.json", packageJSON("big-lib", "1.1.0", ""), "dist/big-lib.min.js", minifiedBundle(rng, 1_000_000))
-	for i := range 20 {
-		p := fmt.Sprintf("lib/module%03d.js", i*9)
+	for i := range 180 {
+		p := fmt.Sprintf("lib/module%03d.js", i)
+		if rewriteAll {
+			cur[p] = jsModule(rng, 5000+i, 50_000)
+			continue
+		}
+		if i%9 != 0 {
+			continue
+		}
 		cur[p] = strings.Replace(cur[p], "\treturn options.join", "\tif (!out.length) {\n\t\treturn null;\n\t}\n\treturn options.join", 3)
 	}
 	for i := range 5 {
@@ -64,8 +73,13 @@ func tenMBPair(b *testing.B) (oldPath, newPath string) {
 // BenchmarkDiff10MB and BenchmarkInspectNewer10MB run on the same pair in
 // the same run: the goal is Diff ≤ 2 × InspectNewer. BenchmarkFloor10MB is
 // the cost of only decompressing and reading both versions.
-func BenchmarkDiff10MB(b *testing.B) {
-	oldPath, newPath := tenMBPair(b)
+func BenchmarkDiff10MB(b *testing.B) { benchmarkDiff(b, false) }
+
+// BenchmarkDiff10MBRewritten is the worst case: every module rewritten.
+func BenchmarkDiff10MBRewritten(b *testing.B) { benchmarkDiff(b, true) }
+
+func benchmarkDiff(b *testing.B, rewriteAll bool) {
+	oldPath, newPath := tenMBPair(b, rewriteAll)
 	b.ResetTimer()
 	for b.Loop() {
 		r, err := Paths(context.Background(), oldPath, newPath, Options{})
@@ -76,7 +90,7 @@ func BenchmarkDiff10MB(b *testing.B) {
 }
 
 func BenchmarkInspectNewer10MB(b *testing.B) {
-	_, newPath := tenMBPair(b)
+	_, newPath := tenMBPair(b, false)
 	b.ResetTimer()
 	for b.Loop() {
 		if r := inspect.Target(context.Background(), newPath, inspect.Options{}); r.Error != "" {
@@ -86,7 +100,7 @@ func BenchmarkInspectNewer10MB(b *testing.B) {
 }
 
 func BenchmarkFloor10MB(b *testing.B) {
-	oldPath, newPath := tenMBPair(b)
+	oldPath, newPath := tenMBPair(b, false)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, p := range []string{oldPath, newPath} {
