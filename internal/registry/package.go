@@ -108,8 +108,25 @@ func parseTime(s string) time.Time {
 
 // ---- npm ----
 
+// npmPerson is a maintainer or publisher: {"name": ...} in current
+// documents, "name <email>" in old ones. Anything else reads as nobody.
 type npmPerson struct {
-	Name string `json:"name"`
+	Name string
+}
+
+func (p *npmPerson) UnmarshalJSON(b []byte) error {
+	var obj struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(b, &obj) == nil {
+		p.Name = obj.Name
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		p.Name = strings.TrimSpace(strings.SplitN(s, "<", 2)[0])
+	}
+	return nil
 }
 
 // npmVersion is the part of one version in the registry's package document
@@ -132,8 +149,8 @@ var npmInstallHooks = []string{"preinstall", "install", "postinstall", "prepare"
 func parseNPM(name string) parseFunc {
 	return func(body []byte) (*Package, error) {
 		var doc struct {
-			Versions map[string]npmVersion `json:"versions"`
-			Time     map[string]any        `json:"time"`
+			Versions map[string]json.RawMessage `json:"versions"`
+			Time     map[string]any             `json:"time"`
 		}
 		if err := json.Unmarshal(body, &doc); err != nil {
 			return nil, fmt.Errorf("not an npm package document: %w", err)
@@ -146,8 +163,14 @@ func parseNPM(name string) parseFunc {
 		if _, ok := doc.Time["unpublished"]; ok && len(doc.Versions) == 0 {
 			p.Unpublished = true
 		}
-		for v, meta := range doc.Versions {
+		for v, raw := range doc.Versions {
 			ver := Version{Version: v}
+			// A version whose metadata is malformed (old documents carry
+			// strings where objects are expected) still counts as listed.
+			var meta npmVersion
+			if err := json.Unmarshal(raw, &meta); err != nil {
+				meta = lenientNPMVersion(raw)
+			}
 			if s, ok := doc.Time[v].(string); ok {
 				ver.Published = parseTime(s)
 			}
@@ -179,6 +202,20 @@ func parseNPM(name string) parseFunc {
 		sortVersions(advisory.NPM, p.Versions)
 		return p, nil
 	}
+}
+
+// lenientNPMVersion decodes what it can of a malformed version field by field.
+func lenientNPMVersion(raw json.RawMessage) npmVersion {
+	var fields map[string]json.RawMessage
+	var v npmVersion
+	if json.Unmarshal(raw, &fields) != nil {
+		return v
+	}
+	json.Unmarshal(fields["maintainers"], &v.Maintainers)
+	json.Unmarshal(fields["_npmUser"], &v.NpmUser)
+	json.Unmarshal(fields["scripts"], &v.Scripts)
+	json.Unmarshal(fields["dist"], &v.Dist)
+	return v
 }
 
 func (c *Client) npmPackage(ctx context.Context, name string) (*Package, error) {

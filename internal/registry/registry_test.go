@@ -243,3 +243,25 @@ func TestDiscoverEndpoints(t *testing.T) {
 		t.Errorf("from .gemrc: %q", e.RubyGems)
 	}
 }
+
+func TestNPMOldDocumentShapes(t *testing.T) {
+	srv := registrytest.New(t)
+	// Maintainers as "name <email>" strings, a scripts array and a version
+	// whose dist is a string: every version still counts as listed.
+	srv.Set("/npm/oldie", []byte(`{"name":"oldie","versions":{
+		"0.1.0":{"maintainers":["alice <a@example.com>"],"_npmUser":"alice <a@example.com>","dist":{"tarball":"x"}},
+		"0.2.0":{"maintainers":[{"name":"alice"}],"scripts":["postinstall"],"dist":"broken"}},
+		"time":{"0.1.0":"2012-01-01T00:00:00.000Z","0.2.0":"2012-02-01T00:00:00.000Z"}}`))
+	c := newClient(t, srv, "")
+	p, err := c.Package(context.Background(), advisory.NPM, "oldie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := p.Find("0.1.0")
+	if !ok || v.Publisher != "alice" || !slices.Equal(v.Maintainers, []string{"alice"}) {
+		t.Errorf("0.1.0: %+v", v)
+	}
+	if got := signals(t, c, advisory.NPM, "oldie", "0.2.0"); len(got) != 0 {
+		t.Errorf("0.2.0: %v", got)
+	}
+}

@@ -53,8 +53,8 @@ func (h History) Signals(eco advisory.Ecosystem, name string, p *Package, versio
 	if p == nil || p.Unpublished || len(p.Versions) == 0 {
 		return []finding.Finding{{
 			Rule: RuleRemoved, Severity: finding.High,
-			Message: fmt.Sprintf("the registry no longer lists %s at all: packages are taken down when they are found to be malware", name),
-			Fix:     "find out why it was removed before installing it again; remove the dependency or replace it",
+			Message: fmt.Sprintf("the registry does not list %s: it was taken down (as malware often is) or never published there", name),
+			Fix:     "find out where this package came from before installing it again; remove the dependency or replace it",
 		}}
 	}
 	i := slices.IndexFunc(p.Versions, func(v Version) bool { return v.Version == version })
