@@ -270,6 +270,9 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 				continue
 			}
 			ms, me := from+loc[0], from+loc[1]
+			if c.rule.Scope == rules.ScopeModule && !pyRunsOnImport(data, ms) {
+				continue
+			}
 			s.add(c, lineOf(ms), evidence(data, ms, me), decoded)
 		}
 	}

@@ -56,6 +56,10 @@ var combos = []struct {
 }{
 	{"combo-recon-network", "recon", "network", finding.High, RoleImport, "",
 		"collects host or user identity and makes network requests in the same file: the shape of a beacon"},
+	{"combo-host-import-network", "host", "import-network", finding.High, RoleCode, "",
+		"reads the host name and sends requests when imported: the shape of an import-time beacon"},
+	{"combo-recon-import-network", "recon", "import-network", finding.High, RoleCode, "",
+		"reads the user's identity and sends requests when imported: the shape of an import-time beacon"},
 	{"combo-credentials-network", "credentials", "network", finding.High, RoleImport, "",
 		"reads credentials or secrets and makes network requests in the same file: the shape of a stealer"},
 	{"combo-env-network", "env-dump", "network", finding.High, RoleImport, "",
@@ -134,7 +138,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	switch {
 	case score >= maliciousScore && threat >= maliciousThreat && heaviest >= maliciousHeaviest && strong >= 2:
 		verdict = finding.Malicious
-	case score >= suspiciousScore && threat+obfuscation > 0:
+	case score >= suspiciousScore && threat+obfuscation >= 1:
 		verdict = finding.Suspicious
 	}
 	return verdict, round(score), findings(hits)

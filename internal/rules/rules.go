@@ -60,6 +60,9 @@ var Detectors = []string{
 	"decoded-payload",   // a base64/hex/zlib literal that decodes to code
 }
 
+// ScopeModule is the only Scope: module-level Python code.
+const ScopeModule = "module"
+
 // Cases are a rule's own examples: every Match snippet must produce a hit
 // of the rule, no NoMatch snippet may.
 type Cases struct {
@@ -82,7 +85,10 @@ type Rule struct {
 	Keywords    []string         `yaml:"keywords,omitempty"` // any one must occur (ASCII case-insensitive)
 	Pattern     string           `yaml:"pattern,omitempty"`  // Go RE2, run near keyword hits
 	Detector    string           `yaml:"detector,omitempty"`
-	Tests       Cases            `yaml:"tests"`
+	// Scope "module" keeps only Python matches that run when the module is
+	// imported (not inside a function the module never calls).
+	Scope string `yaml:"scope,omitempty"`
+	Tests Cases  `yaml:"tests"`
 
 	// Source is the file the rule was loaded from (not part of the YAML).
 	Source string `yaml:"-"`
@@ -167,6 +173,9 @@ func (r *Rule) validate() error {
 		if !slices.Contains(Ecosystems, e) {
 			return fmt.Errorf("unknown ecosystem %q (want one of %s)", e, strings.Join(Ecosystems, ", "))
 		}
+	}
+	if r.Scope != "" && (r.Scope != ScopeModule || len(r.Languages) != 1 || r.Languages[0] != "python") {
+		return fmt.Errorf("scope %q: only \"module\" for python rules", r.Scope)
 	}
 	if r.Detector != "" {
 		if !slices.Contains(Detectors, r.Detector) {
