@@ -21,6 +21,7 @@ type analysis struct {
 // that of the new file.
 type addedHit struct {
 	hit      analyze.Hit
+	changed  bool // the old version had the file (else it is new)
 	appended bool // the file grew by a block at its end
 }
 
@@ -80,7 +81,7 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 				break
 			}
 		}
-		a.hits = append(a.hits, addedHit{hit: h, appended: appended})
+		a.hits = append(a.hits, addedHit{hit: h, changed: oldData != nil, appended: appended})
 		obfuscated = obfuscated || h.Rule.Class == rules.Obfuscation && strongObfuscation[h.Rule.Detector]
 	}
 	return obfuscated
@@ -90,6 +91,7 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 type fileEvidence struct {
 	path        string
 	role        analyze.Role
+	changed     bool
 	appended    bool
 	threat      *addedHit // the most severe threat
 	obfuscation *addedHit // javascript-obfuscator output or a decoded payload
@@ -103,7 +105,7 @@ func (a *analysis) evidenceByFile() []*fileEvidence {
 		h := &a.hits[i]
 		e := byPath[h.hit.File]
 		if e == nil {
-			e = &fileEvidence{path: h.hit.File, role: h.hit.Role, appended: h.appended}
+			e = &fileEvidence{path: h.hit.File, role: h.hit.Role, changed: h.changed, appended: h.appended}
 			byPath[h.hit.File] = e
 			order = append(order, e)
 		}

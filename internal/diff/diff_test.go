@@ -33,42 +33,42 @@ func fileChange(r *Result, path string) *FileChange {
 	return nil
 }
 
-func TestTrojanisedReleaseInjectedIntoMainIsMalicious(t *testing.T) {
+func TestTrojanisedReleaseIsMalicious(t *testing.T) {
 	clean := debugLike("4.4.1")
-	index := clean["src/index.js"]
+	index, browser := clean["src/index.js"], clean["src/browser.js"]
 	for _, tc := range []struct {
-		name     string
-		injected string
-		line     int
+		name, file, content, role string
+		line                      int
 	}{
-		// chalk/debug: one long obfuscated line put in front of the module.
-		{"prepended", walletHijacker() + "\n" + index, 1},
-		// Appended after the module's last line.
-		{"appended", index + walletHijacker() + "\n", strings.Count(index, "\n") + 1},
+		// chalk/debug: one long obfuscated line put in front of the main module.
+		{"prepended to main", "src/index.js", walletHijacker() + "\n" + index, "import-time", 1},
+		{"appended to main", "src/index.js", index + walletHijacker() + "\n", "import-time", strings.Count(index, "\n") + 1},
+		// A module the main file requires, not the entry itself.
+		{"injected into a module", "src/browser.js", strings.Replace(browser, "\n\nfunction localstorage", "\n"+walletHijacker()+"\n\nfunction localstorage", 1), "code", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			trojan := with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
-  "dependencies": {"ms-like": "^2.1.3"}`), "src/index.js", tc.injected)
+  "dependencies": {"ms-like": "^2.1.3"}`), tc.file, tc.content)
 			r := compareFiles(t, clean, trojan)
 			if r.Verdict != finding.Malicious {
 				t.Fatalf("verdict %s, want malicious; reasons %q", r.Verdict, r.Reasons)
 			}
-			want := fmt.Sprintf("src/index.js (import-time file), line %d", tc.line)
+			want := fmt.Sprintf("%s (%s file), line %d", tc.file, tc.role, tc.line)
 			if len(r.Reasons) == 0 || !strings.Contains(r.Reasons[0], want) {
 				t.Errorf("first reason should name the injected file and line (%q); reasons %q", want, r.Reasons)
 			}
-			fc := fileChange(r, "src/index.js")
+			fc := fileChange(r, tc.file)
 			if fc == nil || fc.Status != Changed || fc.AddedLines != 1 {
-				t.Errorf("src/index.js change = %+v, want changed with 1 added line", fc)
+				t.Fatalf("%s change = %+v, want changed with 1 added line", tc.file, fc)
 			}
-			if tc.name == "appended" && !fc.Appended {
-				t.Errorf("appended block not reported as appended")
+			if strings.HasPrefix(tc.name, "appended") != fc.Appended {
+				t.Errorf("appended = %v", fc.Appended)
 			}
 			if !fc.NewlyObfuscated || !fc.NewlyMinified {
-				t.Errorf("src/index.js = %+v, want newly obfuscated and minified", fc)
+				t.Errorf("%s = %+v, want newly obfuscated and minified", tc.file, fc)
 			}
 			for _, f := range r.AddedFindings {
-				if f.File != "src/index.js" || f.Line != tc.line {
+				if f.File != tc.file || f.Line != tc.line {
 					t.Errorf("added finding outside the injected line: %+v", f)
 				}
 			}

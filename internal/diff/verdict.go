@@ -15,16 +15,22 @@ import (
 // files), so the analyser's hits in code the old version already had are
 // dropped before anything is weighed, and what remains is judged by the
 // analyser's own rules (capability × threat × context, analyze.Judge) as if
-// the added code were a package of its own. On top of that come the two
-// shapes of a trojanised release that the analyser cannot see in one
-// version: a payload that runs without being called — added to a file that
-// runs at install or import time — and that either does something benign
-// code rarely does (a high-severity threat) or hides what it does
-// (javascript-obfuscator output, an encoded payload), where the old file was
-// plain. Either is malicious; so is a threat together with such
-// obfuscation anywhere in shipped code. The diff's other signals (a new
-// install hook, a new native binary, a dependency switched to git, lost
-// provenance) make an update suspicious on their own.
+// the added code were a package of its own. On top of that come the shapes
+// of a trojanised release that the analyser cannot see in one version:
+//
+//   - a high-severity threat added to a file that runs at install or import
+//     time: malicious;
+//   - obfuscation (javascript-obfuscator output, an encoded payload) that
+//     appears in an existing file of shipped code that had none, or in a
+//     file that runs at install or import time: malicious — a release does
+//     not start obfuscating a plain file; chalk/debug did exactly this;
+//   - a threat together with such obfuscation anywhere in shipped code:
+//     malicious; obfuscation elsewhere (a new file, tests, bundles):
+//     suspicious.
+//
+// The diff's other signals (a new install hook, a new native binary, a
+// dependency switched to git, lost provenance) make an update suspicious on
+// their own.
 func (a *analysis) judge(eco string) {
 	r := a.result
 	hits := make([]analyze.Hit, len(a.hits))
@@ -47,26 +53,33 @@ func (a *analysis) judge(eco string) {
 
 	for _, e := range a.evidenceByFile() {
 		loadTime := e.role == analyze.RoleImport || e.role == analyze.RoleInstall
-		var h *addedHit
+		shipped := e.role != analyze.RoleLow
+		v, h := finding.Malicious, e.obfuscation
 		switch {
 		case loadTime && e.threat != nil && e.threat.hit.Rule.Severity >= finding.High:
 			h = e.threat
-		case loadTime && e.obfuscation != nil:
-			h = e.obfuscation
-		case e.threat != nil && e.obfuscation != nil && e.role != analyze.RoleLow:
+		case e.threat != nil && e.obfuscation != nil && shipped:
 			h = e.threat
+		case e.obfuscation != nil && (loadTime || shipped && e.changed):
+			// Obfuscated code where the old file had none (hits the old file
+			// already had were dropped), or in a new file that runs by itself.
+		case e.obfuscation != nil:
+			v = finding.Suspicious
 		default:
 			continue
 		}
 		what := "code added to"
-		if e.appended {
+		switch {
+		case e.appended:
 			what = "a block appended to"
+		case !e.changed:
+			what = "the new file"
 		}
 		msg := fmt.Sprintf("%s in %s %s (%s file), line %d: %s", h.hit.Rule.ID, what, safe(h.hit.File), e.role, h.hit.Line, h.hit.Rule.Message)
 		if h != e.obfuscation && e.obfuscation != nil {
 			msg += fmt.Sprintf("; the added code is obfuscated (%s)", e.obfuscation.hit.Rule.ID)
 		}
-		a.signal(finding.Malicious, finding.Finding{
+		a.signal(v, finding.Finding{
 			Rule: "diff-injected-code", Severity: finding.Critical, File: h.hit.File, Line: h.hit.Line,
 			Message: msg, Evidence: h.hit.Evidence,
 			Fix: "do not install this version; compare it with the previous release and report it to the registry",
