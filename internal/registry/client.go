@@ -15,9 +15,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"time"
 
 	"customs/internal/advisory"
@@ -45,7 +49,16 @@ type Client struct {
 	opt  Options
 	http *http.Client
 	sem  chan struct{}
+
+	// failures counts consecutive network failures per host; a host that
+	// failed maxHostFailures times in a row is not asked again by this
+	// client, so an unreachable registry costs seconds, not one timeout
+	// per package.
+	mu       sync.Mutex
+	failures map[string]int
 }
+
+const maxHostFailures = 3
 
 // ErrNotFound is returned when the registry does not know the package.
 var ErrNotFound = errors.New("not found in the registry")
@@ -82,7 +95,7 @@ func New(opt Options) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: opt.Timeout}
 	}
-	return &Client{opt: opt, http: hc, sem: make(chan struct{}, opt.Concurrency)}
+	return &Client{opt: opt, http: hc, sem: make(chan struct{}, opt.Concurrency), failures: map[string]int{}}
 }
 
 // Endpoints returns the registries the client talks to.
@@ -208,7 +221,43 @@ func (e *cacheEntry) result() (*Package, error) {
 // backoff and jitter on network errors, 429 and 5xx, and reads at most
 // limit bytes of the body (a larger body is an error). Retry-After is not
 // honoured: a hostile server could stall a scan as long as it liked.
-func (c *Client) get(ctx context.Context, url string, h http.Header, limit int64) (*http.Response, []byte, error) {
+func (c *Client) get(ctx context.Context, rawURL string, h http.Header, limit int64) (*http.Response, []byte, error) {
+	host := ""
+	if u, err := url.Parse(rawURL); err == nil {
+		host = u.Host
+	}
+	if c.hostDown(host) {
+		return nil, nil, fmt.Errorf("GET %s: %s is unreachable (%d requests failed in a row)", rawURL, host, maxHostFailures)
+	}
+	resp, body, err := c.getWithRetries(ctx, rawURL, h, limit)
+	var netErr net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case err == nil:
+		c.noteHost(host, false)
+	case errors.As(err, &dnsErr), errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED):
+		c.noteHost(host, true)
+	}
+	return resp, body, err
+}
+
+func (c *Client) hostDown(host string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failures[host] >= maxHostFailures
+}
+
+func (c *Client) noteHost(host string, failed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if failed {
+		c.failures[host]++
+	} else {
+		c.failures[host] = 0
+	}
+}
+
+func (c *Client) getWithRetries(ctx context.Context, url string, h http.Header, limit int64) (*http.Response, []byte, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -232,8 +281,9 @@ func (c *Client) get(ctx context.Context, url string, h http.Header, limit int64
 		}
 		if err != nil {
 			lastErr = err
-			if errors.Is(err, errTooLarge) || ctx.Err() != nil {
-				return nil, nil, err
+			var dnsErr *net.DNSError
+			if errors.Is(err, errTooLarge) || ctx.Err() != nil || (errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+				return nil, nil, err // retrying cannot help
 			}
 		} else {
 			lastErr = fmt.Errorf("GET %s: %s", url, resp.Status)

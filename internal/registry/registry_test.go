@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -263,5 +264,22 @@ func TestNPMOldDocumentShapes(t *testing.T) {
 	}
 	if got := signals(t, c, advisory.NPM, "oldie", "0.2.0"); len(got) != 0 {
 		t.Errorf("0.2.0: %v", got)
+	}
+}
+
+func TestUnreachableRegistryIsGivenUpOn(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close() // connections are now refused
+	c := registry.New(registry.Options{Endpoints: registry.Endpoints{RubyGems: addr}, Backoff: time.Millisecond})
+	var last error
+	for i := range 6 {
+		_, last = c.Package(context.Background(), advisory.RubyGems, fmt.Sprintf("gem-%d", i))
+		if last == nil {
+			t.Fatal("a closed server answered")
+		}
+	}
+	if !strings.Contains(last.Error(), "unreachable") {
+		t.Errorf("after repeated failures the host should be skipped: %v", last)
 	}
 }
