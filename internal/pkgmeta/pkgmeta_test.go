@@ -485,3 +485,20 @@ func TestNestedArchiveMetadataIgnored(t *testing.T) {
 		t.Errorf("got %+v, %v; want the name guessed from the target", m, err)
 	}
 }
+
+func TestSetupLiteral(t *testing.T) {
+	tests := []struct{ src, key, want string }{
+		{`setup(name="pkg", version='1.0')`, "name", "pkg"},
+		{`setup(name="pkg", version='1.0')`, "version", "1.0"},
+		{"if name == 'x':\n  pass\nsetup(\n  name = 'real',\n)", "name", "real"},
+		{`package_name = "no"; filename = "no"; name = "yes"`, "name", "yes"},
+		{`name = get_name()`, "name", ""},
+		{"name = \"unterminated\nversion='2'", "name", ""},
+		{`name="` + strings.Repeat("x", 300) + `"`, "name", ""},
+	}
+	for _, tc := range tests {
+		if got := setupLiteral([]byte(tc.src), tc.key); got != tc.want {
+			t.Errorf("setupLiteral(%q, %s) = %q, want %q", tc.src, tc.key, got, tc.want)
+		}
+	}
+}

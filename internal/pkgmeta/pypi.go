@@ -192,27 +192,45 @@ func parseSetupCfg(data []byte) (Meta, error) {
 	return m, nil
 }
 
-// setupLiteral matches a keyword argument given as a string literal, such
-// as name="pkg" or version = '1.0'.
-var setupLiteral = regexp.MustCompile(`(?m)\b(name|version)\s*=\s*(?:"([^"\n]{1,200})"|'([^'\n]{1,200})')`)
-
 // parseSetupPy takes the first literal name= and version= keyword
 // arguments from setup.py. setup.py is code and is never run, so a name
 // computed at run time is missed; that is why it is the last resort.
 func parseSetupPy(data []byte) Meta {
-	m := Meta{Ecosystem: PyPI}
-	for _, g := range setupLiteral.FindAllSubmatch(data, 50) {
-		v := string(g[2]) + string(g[3])
-		switch string(g[1]) {
-		case "name":
-			if m.Name == "" {
-				m.Name = v
-			}
-		case "version":
-			if m.Version == "" {
-				m.Version = v
-			}
+	return Meta{Ecosystem: PyPI, Name: setupLiteral(data, "name"), Version: setupLiteral(data, "version")}
+}
+
+// setupLiteral finds the first `key = "literal"` (or single-quoted) in
+// data. It is a scan rather than a regular expression: malware setup.py
+// files run to megabytes of encoded payload, and a literal search is
+// orders of magnitude faster there than regexp's automaton.
+func setupLiteral(data []byte, key string) string {
+	for rest, seen := data, 0; seen < 1000; seen++ {
+		i := bytes.Index(rest, []byte(key))
+		if i < 0 {
+			return ""
 		}
+		before := rest[:i]
+		rest = rest[i+len(key):]
+		if len(before) > 0 && isWordByte(before[len(before)-1]) {
+			continue
+		}
+		v := bytes.TrimLeft(rest, " \t")
+		if len(v) == 0 || v[0] != '=' || (len(v) > 1 && v[1] == '=') {
+			continue
+		}
+		v = bytes.TrimLeft(v[1:], " \t")
+		if len(v) < 2 || (v[0] != '"' && v[0] != '\'') {
+			continue
+		}
+		end := bytes.IndexByte(v[1:], v[0])
+		if end <= 0 || end > 200 || bytes.IndexByte(v[1:1+end], '\n') >= 0 {
+			continue
+		}
+		return string(v[1 : 1+end])
 	}
-	return m
+	return ""
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
