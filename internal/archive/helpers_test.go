@@ -19,7 +19,6 @@ type member struct {
 	body string
 	typ  byte   // tar type flag; 0 means a regular file
 	link string // symlink target
-	size int64  // declared size when non-zero (tar only)
 }
 
 func tarBytes(tb testing.TB, members ...member) []byte {

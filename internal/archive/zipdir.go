@@ -40,7 +40,6 @@ func zipDirectoryEntries(r io.ReaderAt, size int64, limit int) int {
 		if _, err := r.ReadAt(end, int64(binary.LittleEndian.Uint64(loc[8:]))); err != nil || !bytes.HasPrefix(end, []byte("PK\x06\x06")) {
 			return -1
 		}
-		dirSize = int64(binary.LittleEndian.Uint64(end[40:]))
 		dirOffset = int64(binary.LittleEndian.Uint64(end[48:]))
 	}
 	if dirOffset < 0 || dirOffset >= size {
