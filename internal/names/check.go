@@ -303,8 +303,13 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 	skel := Skeleton(eco, name)
 
 	// Equal but for separators, case or look-alike characters, against
-	// every name known, popular or not.
-	alike := slices.Clone(st.set.Alike(name))
+	// every name known, popular or not. PyPI folds separators and case
+	// itself, and its popular look-alikes are in the index, which spares
+	// the full set for the ~886,000 names of a bulk check there.
+	var alike []Entry
+	if eco != PyPI {
+		alike = st.set.Alike(name)
+	}
 	alike = append(alike, st.extra[skel]...)
 	for _, id := range st.ix.bySkel[skel] {
 		t := st.ix.targets[id]

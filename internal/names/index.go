@@ -32,9 +32,10 @@ type index struct {
 	targets []target
 	byCanon map[string]int32
 
-	head map[uint64]int32 // hash → first posting
-	next []int32          // posting → next posting with the same hash, or -1
-	tgt  []int32          // posting → target
+	bloom bloom     // which hashes head holds, answered from cache
+	head  hashTable // hash → first posting
+	next []int32   // posting → next posting with the same hash, or -1
+	tgt  []int32   // posting → target
 
 	bySkel   map[string][]int32
 	byCore   map[string][]int32 // affixes stripped
@@ -46,7 +47,7 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	ix := &index{
 		eco:      eco,
 		byCanon:  make(map[string]int32, len(entries)),
-		head:     make(map[uint64]int32, len(entries)*10),
+		head:     newHashTable(len(entries) * 12),
 		bySkel:   make(map[string][]int32, len(entries)),
 		byCore:   map[string][]int32{},
 		byTokens: map[string][]int32{},
@@ -97,6 +98,7 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 			ix.byCore[core] = append(ix.byCore[core], id)
 		}
 	}
+	ix.finish()
 	return ix
 }
 
@@ -107,12 +109,17 @@ const scopedDistanceMin = 10_000
 func (ix *index) add(h uint64, id int32) {
 	p := int32(len(ix.tgt))
 	ix.tgt = append(ix.tgt, id)
-	if first, ok := ix.head[h]; ok {
-		ix.next = append(ix.next, first)
-	} else {
-		ix.next = append(ix.next, -1)
+	ix.next = append(ix.next, ix.head.swap(h, p))
+}
+
+// finish sizes the Bloom filter once every posting is in.
+func (ix *index) finish() {
+	ix.bloom = newBloom(ix.head.n)
+	for _, k := range ix.head.keys {
+		if k != 0 {
+			ix.bloom.add(k)
+		}
 	}
-	ix.head[h] = p
 }
 
 // mirrorScopes publish packages named after unscoped ones on purpose
@@ -122,26 +129,28 @@ var mirrorScopes = map[string]bool{"types": true}
 // near visits the targets within edit distance maxDistance of plain.
 func (ix *index) near(plain string, visit func(id int32, dist int)) {
 	skel := plain
-	seen := make(map[int32]bool, 8)
+	var seenBuf [16]int32
+	seen := seenBuf[:0]
 	probe := func(h uint64) {
-		p, ok := ix.head[h]
-		for ok && p >= 0 {
+		if !ix.bloom.has(h) {
+			return
+		}
+		for p := ix.head.get(h); p >= 0; p = ix.next[p] {
 			id := ix.tgt[p]
-			if !seen[id] {
-				seen[id] = true
+			if !slices.Contains(seen, id) {
+				seen = append(seen, id)
 				t := ix.targets[id].plain
 				if d := osaDistance(skel, t, 2); d <= maxDistance(len(skel), len(t)) {
 					visit(id, d)
 				}
 			}
-			p = ix.next[p]
 		}
 	}
 	probe(hashSkip(skel, -1, -1))
 	for i := range len(skel) {
 		probe(hashSkip(skel, i, -1))
 	}
-	if len(skel) >= 8 {
+	if len(skel) >= 8 && len(skel) <= 24 {
 		for i := range len(skel) {
 			for j := i + 1; j < len(skel); j++ {
 				probe(hashSkip(skel, i, j))
@@ -317,4 +326,109 @@ func magnitude(monthly float64) float64 {
 		return 0
 	}
 	return math.Min(1, math.Max(0, (math.Log10(monthly)-3.5)/3.5))
+}
+
+// hashTable maps a 64-bit hash to a posting with open addressing: the
+// deletion index holds millions of entries, which a Go map keeps slower and
+// larger. Hash 0 is stored as 1; a collision only costs a posting that the
+// distance check then rejects.
+type hashTable struct {
+	keys []uint64
+	vals []int32
+	mask uint64
+	n    int
+}
+
+func newHashTable(hint int) hashTable {
+	size := 1024
+	for size < hint*2 {
+		size *= 2
+	}
+	return hashTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+}
+
+// get returns the posting stored under h, or -1.
+func (t *hashTable) get(h uint64) int32 {
+	if h == 0 {
+		h = 1
+	}
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case h:
+			return t.vals[i]
+		case 0:
+			return -1
+		}
+	}
+}
+
+// swap stores p under h and returns the posting it replaces, or -1.
+func (t *hashTable) swap(h uint64, p int32) int32 {
+	if h == 0 {
+		h = 1
+	}
+	if t.n*2 >= len(t.keys) {
+		t.grow()
+	}
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case h:
+			old := t.vals[i]
+			t.vals[i] = p
+			return old
+		case 0:
+			t.keys[i], t.vals[i] = h, p
+			t.n++
+			return -1
+		}
+	}
+}
+
+func (t *hashTable) grow() {
+	old := *t
+	*t = newHashTable(len(old.keys))
+	for i, k := range old.keys {
+		if k != 0 {
+			t.swap(k, old.vals[i])
+		}
+	}
+}
+
+// bloom is a Bloom filter over the deletion hashes: most probes of a
+// candidate miss, and ten bits a key keep the filter in cache where the
+// table is not.
+type bloom struct {
+	bits []uint64
+	mask uint64
+}
+
+func newBloom(n int) bloom {
+	size := uint64(1 << 12)
+	for size < uint64(n)*10 {
+		size *= 2
+	}
+	return bloom{bits: make([]uint64, size/64), mask: size - 1}
+}
+
+func (b *bloom) add(h uint64) {
+	if h == 0 {
+		h = 1 // as hashTable stores it
+	}
+	for _, x := range [2]uint64{h, h>>32 | h<<32} {
+		i := x & b.mask
+		b.bits[i/64] |= 1 << (i % 64)
+	}
+}
+
+func (b *bloom) has(h uint64) bool {
+	if h == 0 {
+		h = 1
+	}
+	for _, x := range [2]uint64{h, h>>32 | h<<32} {
+		i := x & b.mask
+		if b.bits[i/64]&(1<<(i%64)) == 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // NameSet is every name a registry held on a given day, as a finite state
-// transducer (vellum). The key is the name folded to lower case without
+// transducer (vellum). The key is the name (in its Canonical form, so PyPI
+// and RubyGems names are lower case) folded to lower case without
 // separators, a zero byte, and a short script that restores the spelling
 // ("6-" puts a "-" after the sixth letter, "0U" upper-cases the first):
 // most names end in the same few scripts, which the FST shares, so
@@ -55,8 +56,7 @@ func BuildNameSet(eco Ecosystem, entries []Entry) ([]byte, error) {
 		if Validate(eco, e.Name) != nil {
 			continue
 		}
-		plain, script := encodeSpelling(e.Name)
-		kvs = append(kvs, kv{plain + "\x00" + script, packValue(e)})
+		kvs = append(kvs, kv{nameKey(eco, e.Name), packValue(e)})
 	}
 	slices.SortStableFunc(kvs, func(a, b kv) int { return strings.Compare(a.key, b.key) })
 	var buf bytes.Buffer
@@ -120,16 +120,24 @@ func (s *NameSet) Alike(name string) []Entry {
 	return out
 }
 
+// nameKey is the FST key of a name: the set stores names in their
+// canonical form, so a look-up is one exact Get.
+func nameKey(eco Ecosystem, name string) string {
+	plain, script := encodeSpelling(Canonical(eco, name))
+	return plain + "\x00" + script
+}
+
 // Lookup returns the entry of name as the registry identifies it
 // (Canonical), if the set holds it.
 func (s *NameSet) Lookup(name string) (Entry, bool) {
-	want := Canonical(s.eco, name)
-	for _, e := range s.Alike(name) {
-		if Canonical(s.eco, e.Name) == want {
-			return e, true
-		}
+	if s == nil {
+		return Entry{}, false
 	}
-	return Entry{}, false
+	v, ok, err := s.fst.Get([]byte(nameKey(s.eco, name)))
+	if err != nil || !ok {
+		return Entry{}, false
+	}
+	return unpackValue(Canonical(s.eco, name), v), true
 }
 
 // Each calls fn for every name of the set, in key order.
@@ -223,21 +231,20 @@ func decodeSpelling(plain, script string) string {
 	return string(append(b, plain[next:]...))
 }
 
-// confusableVariants lists the plain forms whose skeleton may equal that of
-// p: among lower-case ASCII letters and digits UTS #39 joins only 0 with o,
-// 1 with l, and m with rn. The list is capped; the caller checks each hit
-// against the real skeleton.
+// confusableVariants lists the plain forms of the names that p may be
+// imitating: among lower-case ASCII letters and digits UTS #39 joins only
+// 0 with o, 1 with l, and rn with m, so each 0, 1 or rn in p may stand for
+// the letter. (The other way round, p would be the original.) The list is
+// capped; the caller checks each hit against the real skeleton.
 func confusableVariants(p string) []string {
 	out := []string{""}
 	for i := 0; i < len(p); i++ {
 		var alts []string
 		switch {
-		case p[i] == '0' || p[i] == 'o':
-			alts = []string{"o", "0"}
-		case p[i] == '1' || p[i] == 'l':
-			alts = []string{"l", "1"}
-		case p[i] == 'm':
-			alts = []string{"m", "rn"}
+		case p[i] == '0':
+			alts = []string{"0", "o"}
+		case p[i] == '1':
+			alts = []string{"1", "l"}
 		case p[i] == 'r' && i+1 < len(p) && p[i+1] == 'n':
 			alts = []string{"rn", "m"}
 		default:
