@@ -40,6 +40,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -205,11 +206,16 @@ func Walk(ctx context.Context, target string, lim Limits, fn func(*Entry) error)
 		return Info{}, err
 	}
 	if st.IsDir() {
+		// The target itself may be a link to a directory: the user named
+		// it, so it is followed (links inside it never are).
+		root, err := filepath.EvalSymlinks(target)
+		if err != nil {
+			return Info{}, err
+		}
 		w, cancel := newWalker(ctx, target, lim, fn)
 		defer cancel()
 		w.info.Format = FormatDir
-		err := w.walkDir(target)
-		return w.finish(err)
+		return w.finish(w.walkDir(root))
 	}
 	f, err := os.Open(target)
 	if err != nil {

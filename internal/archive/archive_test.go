@@ -175,6 +175,21 @@ func TestSymlinksAreReportedNotFollowed(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("entries (-want +got):\n%s", diff)
 		}
+		// A target that is itself a link to a directory is walked.
+		linked := filepath.Join(t.TempDir(), "linked")
+		if err := os.Symlink(root, linked); err != nil {
+			t.Fatal(err)
+		}
+		got = nil
+		if _, err := Walk(context.Background(), linked, Limits{}, func(e *Entry) error {
+			got = append(got, walked{Path: e.Path, Data: string(e.Data), Link: e.Link, Kind: e.Kind})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("linked target: entries (-want +got):\n%s", diff)
+		}
 	})
 }
 

@@ -118,15 +118,14 @@ func (w *walker) walkStream(src *bufio.Reader, where string) error {
 	default:
 		dec = src
 	}
-	var tarSrc *bufio.Reader
-	if l.codec == "" {
-		l.m = &meter{r: dec, w: w}
-		tarSrc = bufio.NewReaderSize(l.m, 512)
-	} else {
+	l.m = &meter{r: dec, w: w}
+	var tarSrc io.Reader = l.m
+	if l.codec != "" {
 		w.compressed = true
-		l.m = &meter{r: dec, w: w}
-		tarSrc = bufio.NewReaderSize(l.m, 4096)
-		head, _ = tarSrc.Peek(512)
+		// Peek at the decompressed start to check it is a tar.
+		peek := bufio.NewReaderSize(l.m, 4096)
+		tarSrc = peek
+		head, _ = peek.Peek(512)
 		if w.limitErr != nil {
 			return w.limitErr
 		}
