@@ -344,7 +344,7 @@ func (w *walker) account(n int64) error {
 	w.total += n
 	switch {
 	case w.total > w.lim.MaxTotalBytes:
-		w.limitErr = w.fail(ErrTooLarge, fmt.Sprintf("archive exceeds %s uncompressed (limit --max-total)", humanBytes(w.lim.MaxTotalBytes)), nil)
+		w.limitErr = w.fail(ErrTooLarge, fmt.Sprintf("archive exceeds %s uncompressed (limit --max-total-size)", humanBytes(w.lim.MaxTotalBytes)), nil)
 	case w.compressed && w.total > ratioGrace && float64(w.total) > w.lim.MaxRatio*float64(max(w.inSize, 1)):
 		w.limitErr = w.bombErr(float64(w.total) / float64(max(w.inSize, 1)))
 	default:
@@ -358,16 +358,20 @@ func (w *walker) bombErr(ratio float64) error {
 	if w.info.Format == FormatZip {
 		what = "zip bomb"
 	}
-	return w.fail(ErrBomb, fmt.Sprintf("%s: compression ratio %.0f:1 over limit %.0f (limit --max-ratio)", what, ratio, w.lim.MaxRatio), nil)
+	return w.fail(ErrBomb, fmt.Sprintf("%s: compression ratio %.0f:1 over %.0f:1 (limit --max-ratio)", what, ratio, w.lim.MaxRatio), nil)
 }
 
 // countEntry counts one member against MaxEntries.
 func (w *walker) countEntry() error {
 	w.entries++
 	if w.entries > w.lim.MaxEntries {
-		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
+		return w.tooManyEntries()
 	}
 	return nil
+}
+
+func (w *walker) tooManyEntries() error {
+	return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
 }
 
 // grow returns the walk buffer resliced to n bytes.

@@ -302,7 +302,7 @@ func TestLimits(t *testing.T) {
 	t.Run("total bytes", func(t *testing.T) {
 		b := tarBytes(t, member{name: "a", body: strings.Repeat("a", 3000)}, member{name: "b", body: strings.Repeat("b", 3000)})
 		_, _, err := walkBytes(t, b, Limits{MaxTotalBytes: 4096})
-		wantErr(t, err, ErrTooLarge, "archive exceeds 4 KiB uncompressed (limit --max-total)")
+		wantErr(t, err, ErrTooLarge, "archive exceeds 4 KiB uncompressed (limit --max-total-size)")
 	})
 	t.Run("entries", func(t *testing.T) {
 		b := zipBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"})

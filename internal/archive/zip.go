@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/zip"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -25,7 +24,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64) error {
 	// large can hold more records than the limit, so only it is counted
 	// before archive/zip reads (and allocates for) every record.
 	if size/46 > int64(w.lim.MaxEntries) && zipDirectoryEntries(r, size, w.lim.MaxEntries) > w.lim.MaxEntries {
-		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
+		return w.tooManyEntries()
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -33,7 +32,7 @@ func (w *walker) walkZip(r io.ReaderAt, size int64) error {
 	}
 	zr.RegisterDecompressor(zip.Deflate, newFlateReader)
 	if len(zr.File) > w.lim.MaxEntries {
-		return w.fail(ErrTooManyEntries, fmt.Sprintf("archive has more than %d entries (limit --max-entries)", w.lim.MaxEntries), nil)
+		return w.tooManyEntries()
 	}
 	// A zip declares what it expands to: refuse a bomb before inflating it.
 	var declared uint64

@@ -86,8 +86,11 @@ const (
 )
 
 // Collector gathers the metadata files of one target during its walk.
-// Feed it every entry (Add keeps only what IsMetadataPath accepts); then
-// call Meta. The zero value is ready to use.
+// Feed it every entry with AddEntry (or Add), directories and non-metadata
+// files included: it keeps only what IsMetadataPath accepts, but every path
+// tells it the package root and the language, which it needs when no
+// metadata names the package. Then call Meta. The zero value is ready to
+// use.
 type Collector struct {
 	// Target is the archive file or directory name (its base name is enough).
 	// It is used only when no metadata names the package.
@@ -145,6 +148,14 @@ func isNodeModule(dir string) bool {
 	rest := dir[i+len("node_modules/"):]
 	n := strings.Count(rest, "/")
 	return n == 0 || (n == 1 && strings.HasPrefix(rest, "@"))
+}
+
+// AddEntry records one walked entry. Entries of archives nested in the
+// package (e.Container != "") are not the package's own and are skipped.
+func (c *Collector) AddEntry(e *archive.Entry) {
+	if e.Container == "" {
+		c.Add(e.Path, e.Data)
+	}
 }
 
 // Add records one walked entry: path as yielded by internal/archive, data

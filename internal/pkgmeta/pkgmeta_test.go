@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"customs/internal/archive"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -500,5 +502,17 @@ func TestSetupLiteral(t *testing.T) {
 		if got := setupLiteral([]byte(tc.src), tc.key); got != tc.want {
 			t.Errorf("setupLiteral(%q, %s) = %q, want %q", tc.src, tc.key, got, tc.want)
 		}
+	}
+}
+
+// AddEntry skips entries of nested archives even when the caller feeds
+// only metadata files (and so never the nested archive itself).
+func TestAddEntrySkipsNestedArchives(t *testing.T) {
+	c := &Collector{Target: "pkg-1.0.tar.gz"}
+	c.AddEntry(&archive.Entry{Path: "pkg-1.0/vendor/dep.whl/dep-1.0.dist-info/METADATA", Kind: archive.File,
+		Data: []byte("Name: dep\nVersion: 1.0\n"), Container: "pkg-1.0/vendor/dep.whl"})
+	c.AddEntry(&archive.Entry{Path: "pkg-1.0/PKG-INFO", Kind: archive.File, Data: []byte("Name: pkg\nVersion: 1.0\n")})
+	if all := c.All(""); len(all) != 1 || all[0].Name != "pkg" {
+		t.Errorf("All: %+v", all)
 	}
 }
