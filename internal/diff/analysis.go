@@ -2,7 +2,6 @@ package diff
 
 import (
 	"bytes"
-	"fmt"
 
 	"customs/internal/analyze"
 	"customs/internal/finding"
@@ -131,7 +130,3 @@ func (a *analysis) evidenceByFile() []*fileEvidence {
 // not trip: a minified bundle has long lines, but not javascript-obfuscator
 // identifiers or code hidden in an encoded literal.
 var strongObfuscation = map[string]bool{"js-obfuscator": true, "decoded-payload": true}
-
-func where(h *addedHit) string {
-	return fmt.Sprintf("%s:%d", h.hit.File, h.hit.Line)
-}

@@ -11,6 +11,7 @@
 package diff
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -169,7 +170,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			continue
 		}
 		fc := FileChange{Path: p, NewSize: nf.size, Binary: nf.binary, Native: nf.native}
-		role := roles.of(p, nf.data)
+		role := roles.of(p)
 		if role != analyze.RoleCode {
 			fc.Role = role.String()
 		}
@@ -179,24 +180,21 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			continue
 		case of == nil:
 			fc.Status = Added
-			if nf.data != nil {
-				fc.regions = []Region{{Start: 0, End: len(nf.data), StartLine: 1, EndLine: 1 + countLines(nf.data)}}
-				fc.AddedLines, fc.AddedBytes = countLines(nf.data)+1, len(nf.data)
-			}
+			fc.regions = wholeFile(nf.data)
 		default:
 			fc.Status = Changed
 			fc.OldSize = of.size
 			if nf.data != nil && of.data != nil {
 				fc.regions = addedRegions(of.data, nf.data)
-				for _, reg := range fc.regions {
-					fc.AddedLines += reg.Lines()
-					fc.AddedBytes += reg.End - reg.Start
-				}
 				fc.Appended = len(nf.data) > len(of.data) && commonPrefix(of.data, nf.data) == len(of.data)
-			} else if nf.data != nil {
+			} else {
 				// The old file was binary or too large to keep: all of it is new.
-				fc.regions = []Region{{Start: 0, End: len(nf.data), StartLine: 1, EndLine: 1 + countLines(nf.data)}}
+				fc.regions = wholeFile(nf.data)
 			}
+		}
+		for _, reg := range fc.regions {
+			fc.AddedLines += reg.Lines()
+			fc.AddedBytes += reg.End - reg.Start
 		}
 		if nf.native && !oldHadNative {
 			a.signal(finding.Suspicious, finding.Finding{
@@ -210,7 +208,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			if of != nil {
 				oldData = of.data
 			}
-			fc.NewlyObfuscated = a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p, oldData))
+			fc.NewlyObfuscated = a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p))
 			fc.NewlyMinified = oldData != nil && longestLine(oldData) < plainLine && longestRegionLine(nf.data, fc.regions) >= minifiedLine
 			if fc.NewlyMinified {
 				a.signal(finding.Clean, finding.Finding{
@@ -261,15 +259,15 @@ func longestRegionLine(b []byte, regions []Region) int {
 	return longest
 }
 
-func countLines(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c == '\n' {
-			n++
-		}
+// wholeFile is the region of a file that is new in full (none for a file
+// whose content was not kept).
+func wholeFile(data []byte) []Region {
+	if len(data) == 0 {
+		return nil
 	}
-	if len(b) > 0 && b[len(b)-1] == '\n' {
-		n--
+	lines := bytes.Count(data, []byte{'\n'})
+	if data[len(data)-1] != '\n' {
+		lines++
 	}
-	return n
+	return []Region{{Start: 0, End: len(data), StartLine: 1, EndLine: lines}}
 }

@@ -50,7 +50,7 @@ func newRoles(s *snapshot) roles {
 	return r
 }
 
-func (r roles) of(p string, data []byte) analyze.Role {
+func (r roles) of(p string) analyze.Role {
 	base := path.Base(p)
 	switch {
 	case r.install[p], base == "setup.py", strings.HasSuffix(base, ".pth"), base == "extconf.rb":

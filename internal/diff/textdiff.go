@@ -143,13 +143,3 @@ func commonSuffix(a, b []byte) int {
 	}
 	return i
 }
-
-// inRegions reports whether 1-based line lies in one of regions.
-func inRegions(regions []Region, line int) bool {
-	for _, r := range regions {
-		if line >= r.StartLine && line <= r.EndLine {
-			return true
-		}
-	}
-	return false
-}
