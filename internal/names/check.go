@@ -22,6 +22,11 @@ const (
 	RuleInstallerIndex = "names/installer-config"
 )
 
+// scopeConfusionEstablished is the monthly downloads from which an
+// unscoped npm package is taken as a project of its own rather than a copy
+// of a scoped one's name.
+const scopeConfusionEstablished = 1000
+
 // minRatio is how many times more popular than a name its target must be.
 const minRatio = 100
 
@@ -270,7 +275,7 @@ var techniqueWeight = map[string]float64{
 	"substitution":    0.65,
 	"prefix/suffix":   0.7,
 	"combosquat":      0.7,
-	"misspelling":     0.55,
+	"misspelling":     0.54,
 }
 
 // bestSquat finds the most convincing popular package that name imitates.
@@ -333,13 +338,16 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 
 	plain := plainOf(name)
 	if !popular {
-		st.ix.near(plain, func(id int32, dist int) {
+		st.ix.near(plain, func(id int32, dist int, against string) {
 			t := st.ix.targets[id]
-			if dist == 0 {
+			switch {
+			case dist == 0:
 				consider(t, sameSkeletonTechnique(name, t.name), 1, false)
-				return
+			case against != t.plain: // one edit from the target's core
+				consider(t, editTechnique(plain, against, dist), 0.9*lengthWeight(min(len(plain), len(against))), false)
+			default:
+				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), false)
 			}
-			consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), false)
 		})
 		if core := coreOf(eco, name); core != "" && core != plain {
 			for _, id := range st.ix.bySkel[foldPart(core)] {
@@ -351,19 +359,19 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			}
 			// An affix around a misspelt name ("ethetsjs").
 			if len(core) >= 5 {
-				st.ix.near(core, func(id int32, dist int) {
+				st.ix.near(core, func(id int32, dist int, against string) {
 					if t := st.ix.targets[id]; dist > 0 {
-						consider(t, editTechnique(core, t.plain, dist), 0.8*lengthWeight(min(len(core), len(t.plain))), false)
+						consider(t, editTechnique(core, against, dist), 0.8*lengthWeight(min(len(core), len(against))), false)
 					}
 				})
 			}
 		}
-		if k := tokenKey(name); k != "" {
+		if k := tokenKey(name); k != "" && !scoped {
 			for _, id := range st.ix.byTokens[k] {
 				consider(st.ix.targets[id], "token reorder", 1, false)
 			}
 		}
-		if eco == NPM && !scoped {
+		if eco == NPM && !scoped && pop.Downloads < scopeConfusionEstablished {
 			for _, id := range st.ix.byPart[foldPart(name)] {
 				consider(st.ix.targets[id], "scope confusion", 1, true)
 			}
@@ -467,9 +475,10 @@ func firstDiff(a, b string) int {
 	return min(i, len(a)-1)
 }
 
-var qwertyRows = []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"}
+var qwertyRows = []string{"qwertyuiop", "asdfghjkl", "zxcvbnm"}
 
-// keyboardAdjacent reports whether two keys touch on a QWERTY keyboard.
+// keyboardAdjacent reports whether two letter keys touch on a QWERTY
+// keyboard (a digit for a letter is rarely a slip of the finger).
 func keyboardAdjacent(a, b byte) bool {
 	ra, ca := keyPos(a)
 	rb, cb := keyPos(b)

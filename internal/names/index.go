@@ -94,8 +94,14 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		for i := range len(t.plain) {
 			ix.add(hashSkip(t.plain, i, -1), id)
 		}
-		if core := coreOf(eco, e.Name); core != "" && core != plainOf(e.Name) {
+		if core := coreOf(eco, e.Name); core != "" && core != t.plain {
 			ix.byCore[core] = append(ix.byCore[core], id)
+			// Misspellings of the core ("openvc" for opencv-python)
+			// are found through the same deletion index.
+			ix.add(hashSkip(core, -1, -1), id)
+			for i := range len(core) {
+				ix.add(hashSkip(core, i, -1), id)
+			}
 		}
 	}
 	ix.finish()
@@ -126,9 +132,11 @@ func (ix *index) finish() {
 // (@types/foo types foo), so their name parts are no confusion targets.
 var mirrorScopes = map[string]bool{"types": true}
 
-// near visits the targets within edit distance maxDistance of plain.
-func (ix *index) near(plain string, visit func(id int32, dist int)) {
-	skel := plain
+// near visits the targets within edit distance maxDistance of plain,
+// with the string of the target it was measured against: the target's
+// plain name, or its core when the candidate is one edit from that
+// ("openvc" for opencv-python's core opencv).
+func (ix *index) near(plain string, visit func(id int32, dist int, against string)) {
 	var seenBuf [16]int32
 	seen := seenBuf[:0]
 	probe := func(h uint64) {
@@ -137,26 +145,46 @@ func (ix *index) near(plain string, visit func(id int32, dist int)) {
 		}
 		for p := ix.head.get(h); p >= 0; p = ix.next[p] {
 			id := ix.tgt[p]
-			if !slices.Contains(seen, id) {
-				seen = append(seen, id)
-				t := ix.targets[id].plain
-				if d := osaDistance(skel, t, 2); d <= maxDistance(len(skel), len(t)) {
-					visit(id, d)
+			if slices.Contains(seen, id) {
+				continue
+			}
+			seen = append(seen, id)
+			t := ix.targets[id].plain
+			d := osaDistance(plain, t, 2)
+			if d > maxDistance(len(plain), len(t)) || affixOnly(plain, t, d) {
+				d = 3
+			}
+			if d > 1 {
+				if core := coreOf(ix.eco, ix.targets[id].name); core != "" && core != t && osaDistance(plain, core, 1) == 1 {
+					visit(id, 1, core)
+					continue
 				}
 			}
-		}
-	}
-	probe(hashSkip(skel, -1, -1))
-	for i := range len(skel) {
-		probe(hashSkip(skel, i, -1))
-	}
-	if len(skel) >= 8 && len(skel) <= 24 {
-		for i := range len(skel) {
-			for j := i + 1; j < len(skel); j++ {
-				probe(hashSkip(skel, i, j))
+			if d <= 2 {
+				visit(id, d, t)
 			}
 		}
 	}
+	probe(hashSkip(plain, -1, -1))
+	for i := range len(plain) {
+		probe(hashSkip(plain, i, -1))
+	}
+	if len(plain) >= 8 && len(plain) <= 24 {
+		for i := range len(plain) {
+			for j := i + 1; j < len(plain); j++ {
+				probe(hashSkip(plain, i, j))
+			}
+		}
+	}
+}
+
+// affixOnly reports two edits that are a block added at either end
+// ("ng-cache-loader" for cache-loader): a naming convention, not a typo.
+func affixOnly(c, t string, d int) bool {
+	if d != 2 || len(c) != len(t)+2 {
+		return false
+	}
+	return strings.HasPrefix(c, t) || strings.HasSuffix(c, t)
 }
 
 // maxDistance is how many edits still make a name of length a look like
