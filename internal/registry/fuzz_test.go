@@ -57,3 +57,24 @@ func TestVersionFromFilename(t *testing.T) {
 		}
 	}
 }
+
+// FuzzConfigFiles: hostile .npmrc, pip.conf, Gemfile and .gemrc contents
+// never panic, and whatever they say, every endpoint is an http(s) URL.
+func FuzzConfigFiles(f *testing.F) {
+	f.Add("registry=https://r.example/\n@a:registry=https://a.example\n", "[global]\nindex-url = https://p.example/simple\n", "source 'https://g.example'\n", ":sources:\n- https://s.example/\n")
+	f.Add("registry=javascript:alert(1)", "[install]\nindex_url=ftp://x", "source(\"\")", "- [")
+	f.Fuzz(func(t *testing.T, npmrc, pipconf, gemfile, gemrc string) {
+		home, dir := t.TempDir(), t.TempDir()
+		os.MkdirAll(home+"/.config/pip", 0o755)
+		os.WriteFile(dir+"/.npmrc", []byte(npmrc), 0o644)
+		os.WriteFile(home+"/.config/pip/pip.conf", []byte(pipconf), 0o644)
+		os.WriteFile(dir+"/Gemfile", []byte(gemfile), 0o644)
+		os.WriteFile(home+"/.gemrc", []byte(gemrc), 0o644)
+		e := DiscoverEndpoints(dir, home, func(string) string { return "" })
+		for _, u := range []string{e.NPM, e.PyPI, e.RubyGems} {
+			if !isHTTPURL(u) {
+				t.Fatalf("endpoint %q is not an http(s) URL", u)
+			}
+		}
+	})
+}
