@@ -520,6 +520,10 @@ func TestZipDirectoryCount(t *testing.T) {
 	if n := zipDirectoryEntries(bytes.NewReader(b[:100]), 100, 10); n != -1 {
 		t.Errorf("no directory: %d", n)
 	}
+	prefixed := append([]byte("#!/bin/sh\nexit 0\n"), b...)
+	if n := zipDirectoryEntries(bytes.NewReader(prefixed), int64(len(prefixed)), 1000); n != 300 {
+		t.Errorf("zip with leading bytes: counted %d records, want 300", n)
+	}
 	_, _, err := walkBytes(t, b, Limits{MaxEntries: 10})
 	wantErr(t, err, ErrTooManyEntries, "more than 10 entries")
 

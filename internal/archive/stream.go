@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bufio"
 	"bytes"
 	"compress/bzip2"
@@ -32,11 +31,11 @@ func (w *walker) walkArchive(r io.ReaderAt, size int64) error {
 	if sniffCompression(head) != compNone || isTar(head) {
 		src := bufioPool.Get().(*bufio.Reader)
 		src.Reset(io.NewSectionReader(r, 0, size))
-		defer bufioPool.Put(src)
+		defer func() { src.Reset(nil); bufioPool.Put(src) }()
 		return w.walkStream(src, "")
 	}
 	// Zips with leading bytes (self-extractors) are found from their end.
-	if _, err := zip.NewReader(r, size); err == nil || errors.Is(err, zip.ErrInsecurePath) {
+	if zipDirectoryEntries(r, size, 0) >= 0 {
 		return w.walkZip(r, size)
 	}
 	return w.fail(ErrUnknownFormat, "not a tar, gzip, bzip2, xz, zip or gem archive", nil)
