@@ -40,15 +40,22 @@ func malwareArchives(tb testing.TB) []string {
 func TestWalkMalwareCorpus(t *testing.T) {
 	paths := malwareArchives(t)
 	formats := map[Format]int{}
-	var failed int
+	var failed, nested, warnings int
 	for _, p := range paths {
 		files := 0
 		info, err := Walk(context.Background(), p, DefaultLimits(), func(e *Entry) error {
 			if e.Kind == File {
 				files++
 			}
+			if e.Container != "" {
+				nested++
+			}
 			return nil
 		})
+		for _, w := range info.Warnings {
+			t.Logf("%s: %s", p, w)
+		}
+		warnings += len(info.Warnings)
 		if err != nil {
 			failed++
 			t.Errorf("%v", err)
@@ -59,7 +66,7 @@ func TestWalkMalwareCorpus(t *testing.T) {
 		}
 		formats[info.Format]++
 	}
-	t.Logf("%d archives, %d failed, formats %v", len(paths), failed, formats)
+	t.Logf("%d archives, %d failed, formats %v, %d entries of nested archives, %d warnings", len(paths), failed, formats, nested, warnings)
 	if len(paths) < 1000 {
 		t.Errorf("manifest lists only %d archives", len(paths))
 	}
