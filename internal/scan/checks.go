@@ -21,7 +21,6 @@ const (
 	RuleKnownMalware      = "osv-malicious"
 	RuleConfusion         = names.RuleConfusion
 	RuleIntegrityMismatch = "deep-integrity-mismatch"
-	RuleDeepUnavailable   = "deep-unavailable"
 )
 
 // signal is a finding with the verdict it supports on its own.
@@ -40,6 +39,8 @@ type checker struct {
 	notes              []string
 	registryErrors     int
 	firstRegistryError string
+	deepSkipped        int
+	firstDeepSkip      string
 }
 
 // historyCall fetches one package's history once for every version and

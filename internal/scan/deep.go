@@ -96,24 +96,24 @@ func writeAtomic(p string, b []byte) {
 func (c *checker) deep(ctx context.Context, eco advisory.Ecosystem, p *pending) []signal {
 	integrity := p.dep.Integrity
 	if e, ok := c.cachedVerdict(integrity); ok {
-		return deepSignals(p, e, nil)
+		return c.deepSignals(p, e, nil)
 	}
 	file, err := c.artifactFor(ctx, eco, p)
 	if err != nil {
-		return []signal{unavailable(p, err)}
+		return c.notInspected(p, err)
 	}
 	if integrity == "" {
 		integrity = file.Integrity // the registry's own digest
 		if e, ok := c.cachedVerdict(integrity); ok {
-			return deepSignals(p, e, nil)
+			return c.deepSignals(p, e, nil)
 		}
 	}
 	if c.opts.Registry == nil {
-		return []signal{unavailable(p, errors.New("offline, and no cached verdict for this artifact"))}
+		return c.notInspected(p, errors.New("offline, and no cached verdict for this artifact"))
 	}
 	data, err := c.opts.Registry.Download(ctx, file.URL, maxArtifact)
 	if err != nil {
-		return []signal{unavailable(p, err)}
+		return c.notInspected(p, err)
 	}
 	var extra []signal
 	if want := integrity; want != "" {
@@ -132,7 +132,7 @@ func (c *checker) deep(ctx context.Context, eco advisory.Ecosystem, p *pending) 
 		if len(extra) == 0 {
 			c.storeVerdict(e, integrity)
 		}
-		return deepSignals(p, e, extra)
+		return c.deepSignals(p, e, extra)
 	}
 	e := c.inspectArtifact(ctx, eco, file, data, sum)
 	e.SHA256 = hex.EncodeToString(sum[:])
@@ -141,7 +141,7 @@ func (c *checker) deep(ctx context.Context, eco advisory.Ecosystem, p *pending) 
 		keys = append(keys, integrity) // only a verified integrity may name this verdict
 	}
 	c.storeVerdict(e, keys...)
-	return deepSignals(p, e, extra)
+	return c.deepSignals(p, e, extra)
 }
 
 // artifactFor picks the file to download: the lockfile's resolved URL, or
@@ -214,10 +214,10 @@ func sanitizeFileName(s string) string {
 // deepSignals turns an inspection verdict into the package's signals. The
 // analyser's findings point into the archive; they are moved to the
 // lockfile line, with the inner path kept in the message.
-func deepSignals(p *pending, e *verdictEntry, extra []signal) []signal {
+func (c *checker) deepSignals(p *pending, e *verdictEntry, extra []signal) []signal {
 	out := extra
 	if e.Error != "" && len(e.Findings) == 0 {
-		return append(out, unavailable(p, errors.New(e.Error)))
+		return append(out, c.notInspected(p, errors.New(e.Error))...)
 	}
 	for _, f := range e.Findings {
 		where := f.File
@@ -233,11 +233,16 @@ func deepSignals(p *pending, e *verdictEntry, extra []signal) []signal {
 	return out
 }
 
-func unavailable(p *pending, err error) signal {
-	return signal{verdict: finding.Clean, Finding: finding.Finding{
-		Rule: RuleDeepUnavailable, Severity: finding.Info,
-		Message: fmt.Sprintf("%s %s was not inspected: %s", p.Name, p.Version, finding.Snippet([]byte(err.Error()))),
-	}}
+// notInspected counts a package --deep could not inspect; the scan ends
+// with one note for all of them rather than a finding on each.
+func (c *checker) notInspected(p *pending, err error) []signal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deepSkipped++
+	if c.firstDeepSkip == "" {
+		c.firstDeepSkip = fmt.Sprintf("%s %s: %s", p.Name, p.Version, err)
+	}
+	return nil
 }
 
 // verifyIntegrity checks data against an integrity string: npm's SRI

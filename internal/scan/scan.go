@@ -205,6 +205,9 @@ func Check(ctx context.Context, deps []lockfile.Dependency, opts Options) Result
 		res.Packages[i] = pkgs[i].Package
 	}
 	res.Notes = append(res.Notes, c.notes...)
+	if c.deepSkipped > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("--deep could not inspect %d packages (first: %s)", c.deepSkipped, c.firstDeepSkip))
+	}
 	if c.registryErrors > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("registry history unavailable for %d packages (first: %s)", c.registryErrors, c.firstRegistryError))
 	}

@@ -301,8 +301,8 @@ func TestDeepVerifiesInspectsAndCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	tiny := find(t, r, "tiny", "1.0.0")
-	if tiny.Verdict != finding.Clean || slices.Contains(rulesOf(tiny), scan.RuleDeepUnavailable) {
-		t.Errorf("tiny: %s %+v", tiny.Verdict, tiny.Findings)
+	if tiny.Verdict != finding.Clean || len(tiny.Findings) != 0 || strings.Contains(strings.Join(r.Notes, "\n"), "could not inspect") {
+		t.Errorf("tiny: %s %+v, notes %q", tiny.Verdict, tiny.Findings, r.Notes)
 	}
 	sw := find(t, r, "swapped", "1.0.0")
 	if !slices.Contains(rulesOf(sw), scan.RuleIntegrityMismatch) || !sw.Verdict.Flagged() {
@@ -320,6 +320,14 @@ func TestDeepVerifiesInspectsAndCaches(t *testing.T) {
 	}
 	if p := find(t, r, "tiny", "1.0.0"); p.Verdict != finding.Clean || len(p.Findings) != 0 {
 		t.Errorf("cached tiny: %+v", p)
+	}
+	// Offline with an empty cache nothing can be inspected: one note says so.
+	r, err = scan.Run(context.Background(), scan.Options{Root: dir, Deep: true, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(r.Notes, "\n"); !strings.Contains(notes, "--deep could not inspect 2 packages") {
+		t.Errorf("notes: %q", notes)
 	}
 }
 
