@@ -23,6 +23,7 @@ package pkgmeta
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -47,7 +48,9 @@ type Dependency struct {
 	Kind string // "prod", "dev", "optional" or "peer"
 }
 
-// Meta is what a package says about itself.
+// Meta is what a package says about itself. Every string in it comes from
+// the package: hostile text, to be made safe (finding.Snippet) before it
+// reaches a terminal.
 type Meta struct {
 	Ecosystem Ecosystem
 	Name      string
@@ -181,7 +184,7 @@ func (c *Collector) Add(p string, data []byte) {
 	if data == nil || !IsMetadataPath(p) {
 		return
 	}
-	if strings.HasSuffix(p, "binding.gyp") {
+	if path.Base(p) == "binding.gyp" {
 		if c.hasGyp == nil {
 			c.hasGyp = map[string]bool{}
 		}
@@ -320,7 +323,7 @@ func (c *Collector) candidates(forced Ecosystem) ([]candidate, []string) {
 	for _, p := range paths {
 		m, rank, err := c.parse(p)
 		if err != nil {
-			warnings = append(warnings, p+": "+err.Error())
+			warnings = append(warnings, fmt.Sprintf("%q: %v", p, err))
 			continue
 		}
 		if m.Name == "" || (forced != "" && m.Ecosystem != forced) {
