@@ -77,14 +77,15 @@ func (r Registry) Info(ctx context.Context, eco, name, version string) (*Registr
 
 // Archive downloads the version's package file — for PyPI the sdist when
 // there is one (it carries setup.py, the install-time hook), else a
-// pure-Python wheel, else the first file — and checks it against the
+// pure-Python wheel; for RubyGems the plain-Ruby gem rather than a
+// platform build; else the first file — and checks it against the
 // registry's hash.
 func (r Registry) Archive(ctx context.Context, eco, name, version string) ([]byte, error) {
 	v, err := r.version(ctx, eco, name, version)
 	if err != nil {
 		return nil, err
 	}
-	f, ok := pickFile(v.Files)
+	f, ok := pickFile(v.Files, version)
 	if !ok {
 		return nil, fmt.Errorf("%s:%s@%s: the registry lists no file to download", eco, name, version)
 	}
@@ -98,11 +99,11 @@ func (r Registry) Archive(ctx context.Context, eco, name, version string) ([]byt
 	return data, nil
 }
 
-func pickFile(files []registry.File) (registry.File, bool) {
+func pickFile(files []registry.File, version string) (registry.File, bool) {
 	if len(files) == 0 {
 		return registry.File{}, false
 	}
-	for _, want := range []string{".tar.gz", "-none-any.whl"} {
+	for _, want := range []string{".tar.gz", "-none-any.whl", "-" + version + ".gem"} {
 		for _, f := range files {
 			if strings.HasSuffix(f.Name, want) {
 				return f, true

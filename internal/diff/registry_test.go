@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -254,5 +257,81 @@ func TestReviewChangeLocatesTheUpdateAtTheLockfileLine(t *testing.T) {
 	added.OldVersion = ""
 	if v, fs, err := ReviewChange(context.Background(), fetcher(srv.URL), added, Options{}); err != nil || v != finding.Clean || len(fs) != 0 {
 		t.Errorf("a new dependency has nothing to diff: got %s %+v %v", v, fs, err)
+	}
+}
+
+// gemFile builds a .gem: a plain tar of metadata.gz (the YAML gemspec) and
+// data.tar.gz (the files).
+func gemFile(t *testing.T, spec string, files map[string]string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	data := readFile(t, tarball(t, dir, "data.tar.gz", "", files))
+	var meta bytes.Buffer
+	zw := gzip.NewWriter(&meta)
+	zw.Write([]byte(spec))
+	zw.Close()
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"metadata.gz", meta.Bytes()}, {"data.tar.gz", data}} {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(m.data)
+	}
+	tw.Close()
+	return out.Bytes()
+}
+
+func gemspec(version, extensions string) string {
+	return `--- !ruby/object:Gem::Specification
+name: tiny-gem
+version: !ruby/object:Gem::Version
+  version: ` + version + `
+platform: ruby
+authors:
+- Alice
+files:
+- lib/tiny-gem.rb
+extensions: ` + extensions + `
+dependencies: []
+summary: tiny
+`
+}
+
+// TestGemReferencesThroughRecordedResponses resolves gem: references
+// through the registry client against a recorded RubyGems versions
+// document: 1.0.1 adds a native extension, built (run) at install.
+func TestGemReferencesThroughRecordedResponses(t *testing.T) {
+	srv := registrytest.New(t)
+	lib := map[string]string{"lib/tiny-gem.rb": "module TinyGem\n  def self.add(a, b) = a + b\nend\n"}
+	gems := map[string][]byte{
+		"1.0.0": gemFile(t, gemspec("1.0.0", "[]"), lib),
+		"1.0.1": gemFile(t, gemspec("1.0.1", "\n- ext/tiny/extconf.rb"), with(lib, "ext/tiny/extconf.rb", "require 'mkmf'\ncreate_makefile('tiny')\n")),
+	}
+	var doc []map[string]string
+	for _, v := range []string{"1.0.1", "1.0.0"} {
+		sum := sha256.Sum256(gems[v])
+		doc = append(doc, map[string]string{"number": v, "platform": "ruby", "created_at": "2025-0" + v[4:] + "-02T00:00:00.000Z", "sha": hex.EncodeToString(sum[:])})
+		srv.Set("/gems/gems/tiny-gem-"+v+".gem", gems[v])
+	}
+	body, _ := json.Marshal(doc)
+	srv.Set("/gems/api/v1/versions/tiny-gem.json", body)
+
+	f := Registry{Client: registry.New(registry.Options{Endpoints: srv.Endpoints(), Retries: -1})}
+	r, err := Targets(context.Background(), f, "gem:tiny-gem@1.0.1", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Old.Version != "1.0.0" || r.New.Version != "1.0.1" || r.New.Ecosystem != "rubygems" {
+		t.Fatalf("compared %+v with %+v", r.Old, r.New)
+	}
+	if fc := fileChange(r, "ext/tiny/extconf.rb"); fc == nil || fc.Status != Added || fc.Role != "install-time" {
+		t.Errorf("extconf.rb = %+v, want added, install-time", fc)
+	}
+	if r.Verdict != finding.Suspicious || !strings.Contains(strings.Join(r.Reasons, "\n"), "native extension") {
+		t.Errorf("verdict %s reasons %q, want suspicious for the new extension", r.Verdict, r.Reasons)
 	}
 }
