@@ -283,3 +283,21 @@ func TestUnreachableRegistryIsGivenUpOn(t *testing.T) {
 		t.Errorf("after repeated failures the host should be skipped: %v", last)
 	}
 }
+
+func TestVersionJumpSparesCalendarVersions(t *testing.T) {
+	old := registrytest.Now.AddDate(0, -6, 0)
+	pkg := func(versions ...string) *registry.Package {
+		p := &registry.Package{Ecosystem: advisory.PyPI, Name: "x"}
+		for i, v := range versions {
+			p.Versions = append(p.Versions, registry.Version{Version: v, Published: old.AddDate(0, 0, i)})
+		}
+		return p
+	}
+	h := registry.History{Now: registrytest.Now}
+	if got := rules(h.Signals(advisory.PyPI, "x", pkg("1.2", "2024.1"), "2024.1")); len(got) != 0 {
+		t.Errorf("1.2 → 2024.1: %v", got)
+	}
+	if got := rules(h.Signals(advisory.PyPI, "x", pkg("1.2", "99.0"), "99.0")); !slices.Equal(got, []string{registry.RuleVersionJump}) {
+		t.Errorf("1.2 → 99.0: %v", got)
+	}
+}

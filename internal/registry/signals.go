@@ -86,7 +86,7 @@ func (h History) Signals(eco advisory.Ecosystem, name string, p *Package, versio
 		add(RuleRemoved, finding.Medium, fmt.Sprintf("%s was yanked from the registry by its publisher", id),
 			"update to a version that is not yanked and find out why this one was")
 	}
-	if age := h.Now.Sub(cur.Published); !cur.Published.IsZero() && h.Cooldown > 0 && age < h.Cooldown {
+	if age := max(h.Now.Sub(cur.Published), 0); !cur.Published.IsZero() && h.Cooldown > 0 && age < h.Cooldown {
 		fix := fmt.Sprintf("wait until %s before adopting it", cur.Published.Add(h.Cooldown).UTC().Format("2006-01-02 15:04 MST"))
 		if prev != nil {
 			fix += fmt.Sprintf(", or pin %s", prev.Version)
@@ -128,7 +128,9 @@ func (h History) Signals(eco advisory.Ecosystem, name string, p *Package, versio
 				top = m
 			}
 		}
-		if top >= 0 && curMajor-top >= h.JumpMajors {
+		// A switch to calendar versions (2024.1) is a habit, not an attack.
+		calendar := func(m int64) bool { return m >= 1990 && m <= 2100 }
+		if top >= 0 && curMajor-top >= h.JumpMajors && !calendar(curMajor) && !calendar(top) {
 			add(RuleVersionJump, finding.Medium, fmt.Sprintf("%s jumps from major version %d to %d: high versions are how dependency-confusion packages win resolution",
 				id, top, curMajor), "make sure this package comes from the registry you intend")
 		}
