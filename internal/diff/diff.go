@@ -116,15 +116,7 @@ type Options struct {
 
 // Paths compares two package versions given as archive files or directories.
 func Paths(ctx context.Context, oldTarget, newTarget string, opt Options) (*Result, error) {
-	oldSnap, err := loadPath(ctx, oldTarget)
-	if err != nil {
-		return nil, fmt.Errorf("old version: %w", err)
-	}
-	newSnap, err := loadPath(ctx, newTarget)
-	if err != nil {
-		return nil, fmt.Errorf("new version: %w", err)
-	}
-	return compare(ctx, oldSnap, newSnap, opt)
+	return Targets(ctx, nil, oldTarget, newTarget, opt)
 }
 
 func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, error) {
@@ -148,10 +140,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 	}
 	// Renamed files: content the old version had under another path is not
 	// new content.
-	oldSums := make(map[[32]byte]bool, len(oldS.files))
-	for _, f := range oldS.files {
-		oldSums[f.sum] = true
-	}
+	oldSums := oldS.sums()
 
 	paths := make([]string, 0, len(newS.files))
 	for p := range newS.files {

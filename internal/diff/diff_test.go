@@ -244,11 +244,11 @@ func FuzzCompare(f *testing.F) {
 	f.Add([]byte("not an archive"), newTgz)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		oldS, err := loadReader(ctx, "old.tgz", bytes.NewReader(a), int64(len(a)))
+		oldS, err := loadReader(ctx, "old.tgz", bytes.NewReader(a), int64(len(a)), nil)
 		if err != nil {
 			return
 		}
-		newS, err := loadReader(ctx, "new.tgz", bytes.NewReader(b), int64(len(b)))
+		newS, err := loadReader(ctx, "new.tgz", bytes.NewReader(b), int64(len(b)), oldS.sums())
 		if err != nil {
 			return
 		}

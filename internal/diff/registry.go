@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -94,11 +95,11 @@ func Targets(ctx context.Context, f Fetcher, oldArg, newArg string, opt Options)
 		}
 		oldArg, newArg = prev.String(), cur.String()
 	}
-	oldS, oldInfo, err := loadTarget(ctx, f, oldArg)
+	oldS, oldInfo, err := loadTarget(ctx, f, oldArg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("old version: %w", err)
 	}
-	newS, newInfo, err := loadTarget(ctx, f, newArg)
+	newS, newInfo, err := loadTarget(ctx, f, newArg, oldS.sums())
 	if err != nil {
 		return nil, fmt.Errorf("new version: %w", err)
 	}
@@ -131,13 +132,13 @@ func previous(ctx context.Context, f Fetcher, ref Ref) (prev, cur Ref, err error
 	return prev, cur, nil
 }
 
-func loadTarget(ctx context.Context, f Fetcher, arg string) (*snapshot, *RegistryInfo, error) {
+func loadTarget(ctx context.Context, f Fetcher, arg string, known map[[sha256.Size]byte]bool) (*snapshot, *RegistryInfo, error) {
 	ref, ok, err := ParseRef(arg)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
-		s, err := loadPath(ctx, arg)
+		s, err := loadPath(ctx, arg, known)
 		return s, nil, err
 	}
 	if f == nil {
@@ -157,7 +158,7 @@ func loadTarget(ctx context.Context, f Fetcher, arg string) (*snapshot, *Registr
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := loadReader(ctx, ref.String(), bytes.NewReader(data), int64(len(data)))
+	s, err := loadReader(ctx, ref.String(), bytes.NewReader(data), int64(len(data)), known)
 	if err != nil {
 		return nil, nil, err
 	}

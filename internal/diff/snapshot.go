@@ -43,7 +43,10 @@ type snapshot struct {
 
 // load reads every file of target (an archive or a directory) once: hash,
 // kind and, for text files, content; and collects the package metadata.
-func load(ctx context.Context, target string, open func(fn func(*archive.Entry) error) (archive.Info, error)) (*snapshot, error) {
+// Content whose hash is in known (the files of the other version) is not
+// kept: a file that did not change is neither diffed nor analysed, so
+// memory holds the old version's text and only the new version's changes.
+func load(ctx context.Context, target string, known map[[sha256.Size]byte]bool, open func(fn func(*archive.Entry) error) (archive.Info, error)) (*snapshot, error) {
 	s := &snapshot{target: target, files: map[string]*file{}}
 	col := pkgmeta.Collector{Target: target}
 	var kept int64
@@ -55,7 +58,7 @@ func load(ctx context.Context, target string, open func(fn func(*archive.Entry) 
 		f := &file{path: e.Path, size: e.Size, sum: sha256.Sum256(e.Data), truncated: e.Truncated}
 		f.binary = isBinary(e.Data)
 		f.native = f.binary && analyze.Language(e.Path, e.Data) == "binary"
-		if !f.binary && len(e.Data) <= maxKeepFile && kept+int64(len(e.Data)) <= maxKeepTotal {
+		if !f.binary && !known[f.sum] && len(e.Data) <= maxKeepFile && kept+int64(len(e.Data)) <= maxKeepTotal {
 			f.data = bytes.Clone(e.Data)
 			kept += int64(len(e.Data))
 		}
@@ -74,14 +77,14 @@ func load(ctx context.Context, target string, open func(fn func(*archive.Entry) 
 	return s, nil
 }
 
-func loadPath(ctx context.Context, target string) (*snapshot, error) {
-	return load(ctx, target, func(fn func(*archive.Entry) error) (archive.Info, error) {
+func loadPath(ctx context.Context, target string, known map[[sha256.Size]byte]bool) (*snapshot, error) {
+	return load(ctx, target, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
 		return archive.Walk(ctx, target, archive.DefaultLimits(), fn)
 	})
 }
 
-func loadReader(ctx context.Context, name string, r io.ReaderAt, size int64) (*snapshot, error) {
-	return load(ctx, name, func(fn func(*archive.Entry) error) (archive.Info, error) {
+func loadReader(ctx context.Context, name string, r io.ReaderAt, size int64, known map[[sha256.Size]byte]bool) (*snapshot, error) {
+	return load(ctx, name, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
 		return archive.WalkReader(ctx, name, r, size, archive.DefaultLimits(), fn)
 	})
 }
@@ -101,6 +104,15 @@ func (s *snapshot) stripRoot() {
 		files[f.path] = f
 	}
 	s.files = files
+}
+
+// sums returns the set of content hashes of the snapshot's files.
+func (s *snapshot) sums() map[[sha256.Size]byte]bool {
+	m := make(map[[sha256.Size]byte]bool, len(s.files))
+	for _, f := range s.files {
+		m[f.sum] = true
+	}
+	return m
 }
 
 // rel returns a path of the package's metadata relative to the root.
