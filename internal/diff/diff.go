@@ -19,7 +19,6 @@ import (
 	"customs/internal/analyze"
 	"customs/internal/finding"
 	"customs/internal/names"
-	"customs/internal/pkgmeta"
 )
 
 // File statuses.
@@ -68,11 +67,18 @@ type DependencyChange struct {
 	NewSpec string `json:"new_spec"`
 }
 
+// Dependency is a declared dependency as the package states it.
+type Dependency struct {
+	Name string `json:"name"`
+	Spec string `json:"spec"`           // version range, URL or git reference as written
+	Kind string `json:"kind,omitempty"` // prod, dev, optional or peer
+}
+
 // Dependencies is how the declared dependencies changed.
 type Dependencies struct {
-	Added   []pkgmeta.Dependency `json:"added"`
-	Removed []pkgmeta.Dependency `json:"removed"`
-	Changed []DependencyChange   `json:"changed"`
+	Added   []Dependency       `json:"added"`
+	Removed []Dependency       `json:"removed"`
+	Changed []DependencyChange `json:"changed"`
 }
 
 // ScriptChange is an install-time hook that appeared, changed or went away.

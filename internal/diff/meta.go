@@ -162,14 +162,14 @@ func compareDependencies(r *Result, a *analysis, om, nm pkgmeta.Meta, checker *n
 		old[key(d)] = d
 	}
 	seen := map[string]bool{}
-	r.Dependencies = Dependencies{Added: []pkgmeta.Dependency{}, Removed: []pkgmeta.Dependency{}, Changed: []DependencyChange{}}
+	r.Dependencies = Dependencies{Added: []Dependency{}, Removed: []Dependency{}, Changed: []DependencyChange{}}
 	for _, d := range nm.Dependencies {
 		k := key(d)
 		seen[k] = true
 		od, had := old[k]
 		switch {
 		case !had:
-			r.Dependencies.Added = append(r.Dependencies.Added, d)
+			r.Dependencies.Added = append(r.Dependencies.Added, Dependency(d))
 			if checker != nil && !isRemoteSpec(d.Spec) {
 				res := checker.Check(names.Ecosystem(nm.Ecosystem), d.Name)
 				for _, f := range res.Findings {
@@ -189,7 +189,7 @@ func compareDependencies(r *Result, a *analysis, om, nm pkgmeta.Meta, checker *n
 	}
 	for _, d := range om.Dependencies {
 		if !seen[key(d)] {
-			r.Dependencies.Removed = append(r.Dependencies.Removed, d)
+			r.Dependencies.Removed = append(r.Dependencies.Removed, Dependency(d))
 		}
 	}
 }
