@@ -295,9 +295,10 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			return // a popular package is not a squat of another one
 		}
 		if anyPopularity {
-			// Equal but for separators, case or look-alikes, or an
-			// organisation's package without its scope: suspicious
-			// whatever the target's popularity.
+			// Equal but for separators, case or look-alikes, an
+			// organisation's package without its scope, or an unknown
+			// name one edit from an older one: suspicious whatever the
+			// target's popularity.
 			mag = math.Max(mag, 0.5)
 		}
 		conf := techniqueWeight[tech] * (0.6 + 0.4*mag) * factor
@@ -379,6 +380,26 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		if rest, ok := withoutFillers(name); ok {
 			for _, id := range st.ix.bySkel[foldPart(rest)] {
 				consider(st.ix.targets[id], "combosquat", 1, false)
+			}
+		}
+	}
+	if !popular {
+		// A name the registry's full list does not hold, one edit from
+		// one that it does: the list is dated, so that one is the older
+		// package. (npm's list is only the used part of the registry.) A
+		// fallback: any popular target found above is the likelier one.
+		if !pop.Listed && len(plain) >= 6 && eco != NPM && best.conf < suspiciousAt {
+			near, _ := st.set.Near(name, 1)
+			for _, e := range near {
+				t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
+				if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
+					t.pop = st.ix.targets[id].pop
+				}
+				dist := osaDistance(plain, t.plain, 2)
+				if dist == 0 || affixOnly(plain, t.plain, dist) {
+					continue
+				}
+				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), true)
 			}
 		}
 	}

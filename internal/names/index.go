@@ -34,8 +34,8 @@ type index struct {
 
 	bloom bloom     // which hashes head holds, answered from cache
 	head  hashTable // hash → first posting
-	next []int32   // posting → next posting with the same hash, or -1
-	tgt  []int32   // posting → target
+	next  []int32   // posting → next posting with the same hash, or -1
+	tgt   []int32   // posting → target
 
 	bySkel   map[string][]int32
 	byCore   map[string][]int32 // affixes stripped
@@ -94,6 +94,15 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		for i := range len(t.plain) {
 			ix.add(hashSkip(t.plain, i, -1), id)
 		}
+		if topTarget(t) {
+			// The most used names are imitated with two edits even when
+			// short ("reqest"): their two-deletion neighbourhood too.
+			for i := range len(t.plain) {
+				for j := i + 1; j < len(t.plain); j++ {
+					ix.add(hashSkip(t.plain, i, j), id)
+				}
+			}
+		}
 		if core := coreOf(eco, e.Name); core != "" && core != t.plain {
 			ix.byCore[core] = append(ix.byCore[core], id)
 			// Misspellings of the core ("openvc" for opencv-python)
@@ -151,7 +160,13 @@ func (ix *index) near(plain string, visit func(id int32, dist int, against strin
 			seen = append(seen, id)
 			t := ix.targets[id].plain
 			d := osaDistance(plain, t, 2)
-			if d > maxDistance(len(plain), len(t)) || affixOnly(plain, t, d) {
+			limit := maxDistance(len(plain), len(t))
+			if topTarget(ix.targets[id]) && len(plain) >= 6 && len(plain) <= len(t) {
+				limit = 2
+			}
+			// Two edits that also change the first letter make another
+			// word more often than a typo (lua-types, bun-types).
+			if d > limit || affixOnly(plain, t, d) || (d == 2 && plain[0] != t[0]) {
 				d = 3
 			}
 			if d > 1 {
@@ -178,13 +193,15 @@ func (ix *index) near(plain string, visit func(id int32, dist int, against strin
 	}
 }
 
-// affixOnly reports two edits that are a block added at either end
-// ("ng-cache-loader" for cache-loader): a naming convention, not a typo.
+// topTarget is a package used so much (over ~10 million downloads a
+// month) that two edits of its name still point at it (edits that do not
+// lengthen it: a longer name is more often a name of its own).
+func topTarget(t target) bool { return t.pop.Monthly >= 1e7 && len(t.plain) >= 6 }
+
+// affixOnly reports two edits that are a block added in front ("ng-",
+// "gl-": ng-cache-loader for cache-loader): a naming convention, not a typo.
 func affixOnly(c, t string, d int) bool {
-	if d != 2 || len(c) != len(t)+2 {
-		return false
-	}
-	return strings.HasPrefix(c, t) || strings.HasSuffix(c, t)
+	return d == 2 && len(c) == len(t)+2 && strings.HasSuffix(c, t)
 }
 
 // maxDistance is how many edits still make a name of length a look like

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/vellum"
+	"github.com/blevesearch/vellum/levenshtein"
 )
 
 // NameSet is every name a registry held on a given day, as a finite state
@@ -268,4 +270,72 @@ func confusableVariants(p string) []string {
 		out = next
 	}
 	return out
+}
+
+// Near returns the names whose plain form is within maxDist edits
+// (Damerau–Levenshtein, 1 or 2) of name's: a Levenshtein automaton walks the
+// FST, so the cost does not grow with the size of the set.
+func (s *NameSet) Near(name string, maxDist uint8) ([]Entry, error) {
+	if s == nil {
+		return nil, nil
+	}
+	lb, err := levBuilder(maxDist)
+	if err != nil {
+		return nil, err
+	}
+	plain := plainOf(Canonical(s.eco, name))
+	dfa, err := lb.BuildDfa(plain, maxDist)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.fst.Search(plainKeys{dfa}, nil, nil)
+	var out []Entry
+	for err == nil {
+		k, v := it.Current()
+		i := bytes.IndexByte(k, 0)
+		out = append(out, unpackValue(decodeSpelling(string(k[:i]), string(k[i+1:])), v))
+		err = it.Next()
+	}
+	if err != vellum.ErrIteratorDone {
+		return out, err
+	}
+	return out, nil
+}
+
+var (
+	levOnce     [3]sync.Once
+	levBuilders [3]*levenshtein.LevenshteinAutomatonBuilder
+	levErrs     [3]error
+)
+
+// levBuilder returns the (costly to build, then shared) automaton builder
+// for a distance.
+func levBuilder(d uint8) (*levenshtein.LevenshteinAutomatonBuilder, error) {
+	if d < 1 || d > 2 {
+		return nil, fmt.Errorf("distance %d not supported", d)
+	}
+	levOnce[d].Do(func() { levBuilders[d], levErrs[d] = levenshtein.NewLevenshteinAutomatonBuilder(d, true) })
+	return levBuilders[d], levErrs[d]
+}
+
+// plainKeys runs a Levenshtein automaton over the plain part of a NameSet
+// key and accepts whatever spelling script follows the zero byte.
+type plainKeys struct{ dfa *levenshtein.DFA }
+
+const pastPlain = 1 << 30 // the state after the zero byte of a matching key
+
+func (a plainKeys) Start() int                 { return a.dfa.Start() }
+func (a plainKeys) IsMatch(s int) bool         { return s == pastPlain }
+func (a plainKeys) CanMatch(s int) bool        { return s == pastPlain || a.dfa.CanMatch(s) }
+func (a plainKeys) WillAlwaysMatch(s int) bool { return s == pastPlain }
+func (a plainKeys) Accept(s int, b byte) int {
+	switch {
+	case s == pastPlain:
+		return pastPlain
+	case b == 0 && a.dfa.IsMatch(s):
+		return pastPlain
+	case b == 0:
+		return 0 // dead
+	}
+	return a.dfa.Accept(s, b)
 }
