@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +87,7 @@ func (c *checker) check(ctx context.Context, p *pending) {
 	}
 	for i := range sigs {
 		if sigs[i].File == "" {
-			sigs[i].File, sigs[i].Line = p.File, p.Line
+			sigs[i].File, sigs[i].Line = cmp.Or(p.Origin, p.File), p.Line
 		}
 	}
 	sigs, notes := c.opts.Policy.applyIgnores(&p.Package, sigs, c.opts.Now, c.firstExpiry)

@@ -94,8 +94,12 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		} else if *p.Direct {
 			rel = "direct"
 		}
+		where := loc(p.File, p.Line)
+		if p.Origin != "" {
+			where = loc(p.Origin, p.Line) + " (via " + safe(p.File) + ")"
+		}
 		fmt.Fprintf(&b, "%s  %s %s (%s, %s)  %s\n", paint(style, strings.ToUpper(string(p.Verdict))),
-			safe(p.Name), safe(p.Version), p.Ecosystem, rel, loc(p.File, p.Line))
+			safe(p.Name), safe(p.Version), p.Ecosystem, rel, where)
 		for _, f := range p.Findings {
 			ids := ""
 			if len(f.IDs) > 0 {

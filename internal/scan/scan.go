@@ -71,16 +71,19 @@ type FileInfo struct {
 
 // Package is one dependency found, with the verdict on it.
 type Package struct {
-	Ecosystem string            `json:"ecosystem"`
-	Name      string            `json:"name"`
-	Version   string            `json:"version"`
-	File      string            `json:"file"` // the lockfile, relative to the scanned path
-	Line      int               `json:"line,omitempty"`
-	Direct    *bool             `json:"direct"` // null when the lockfile does not say
-	Source    string            `json:"source,omitempty"`
-	Verdict   finding.Verdict   `json:"verdict"`
-	Findings  []finding.Finding `json:"findings"`
-	Ignored   []Ignored         `json:"ignored,omitempty"`
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	File      string `json:"file"` // the lockfile, relative to the scanned path
+	// Origin is the file that pins the package when it is not File itself
+	// (a requirements file included with -r); Line is in Origin then.
+	Origin   string            `json:"origin,omitempty"`
+	Line     int               `json:"line,omitempty"`
+	Direct   *bool             `json:"direct"` // null when the lockfile does not say
+	Source   string            `json:"source,omitempty"`
+	Verdict  finding.Verdict   `json:"verdict"`
+	Findings []finding.Finding `json:"findings"`
+	Ignored  []Ignored         `json:"ignored,omitempty"`
 	// Fails is true when this package makes the run fail under the policy.
 	Fails bool `json:"fails"`
 }
@@ -135,7 +138,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Root: opts.Root, Files: []FileInfo{}, Errors: []FileError{}, base: root}
 	fsys := os.DirFS(root)
-	var deps []lockfile.Dependency
+	var deps []input
 	files := make([]lockfile.File, len(paths))
 	parallel(len(paths), runtime.GOMAXPROCS(0), func(i int) { files[i] = lockfile.ParseFS(fsys, paths[i]) })
 	for _, f := range files {
@@ -144,12 +147,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			continue
 		}
 		rep.Files = append(rep.Files, FileInfo{File: f.Path, Format: f.Format, Packages: len(f.Deps)})
-		deps = append(deps, f.Deps...)
+		for _, d := range f.Deps {
+			deps = append(deps, input{dep: d, lockfile: f.Path})
+		}
 	}
 	if len(paths) == 0 {
 		rep.Notes = append(rep.Notes, "no lockfile or manifest found under "+opts.Root)
 	}
-	res := Check(ctx, deps, opts)
+	res := check(ctx, deps, opts)
 	rep.Packages, rep.Database = res.Packages, res.Database
 	rep.Notes = append(rep.Notes, res.Notes...)
 	rep.Summary = summarize(rep)
@@ -168,6 +173,21 @@ type Result struct {
 // `scan` runs on the dependencies it found and what other commands (diff
 // --base) call with the dependencies they selected.
 func Check(ctx context.Context, deps []lockfile.Dependency, opts Options) Result {
+	in := make([]input, len(deps))
+	for i, d := range deps {
+		in[i] = input{dep: d, lockfile: d.File}
+	}
+	return check(ctx, in, opts)
+}
+
+// input is a dependency and the lockfile it was found by (which differs
+// from dep.File for a requirements file's -r includes).
+type input struct {
+	dep      lockfile.Dependency
+	lockfile string
+}
+
+func check(ctx context.Context, deps []input, opts Options) Result {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -220,14 +240,15 @@ type pending struct {
 	dep lockfile.Dependency
 }
 
-// dedupe keeps one entry per (file, ecosystem, name, version), direct if
-// any occurrence is, at its first line.
-func dedupe(deps []lockfile.Dependency) []pending {
+// dedupe keeps one entry per (lockfile, ecosystem, name, version), direct
+// if any occurrence is, at its first line.
+func dedupe(deps []input) []pending {
 	type key struct{ file, eco, name, version string }
 	index := map[key]int{}
 	var out []pending
-	for _, d := range deps {
-		k := key{d.File, d.Ecosystem, d.Name, d.Version}
+	for _, in := range deps {
+		d := in.dep
+		k := key{in.lockfile, d.Ecosystem, d.Name, d.Version}
 		if i, ok := index[k]; ok {
 			if d.Direct != nil && *d.Direct {
 				out[i].Direct = d.Direct
@@ -235,8 +256,12 @@ func dedupe(deps []lockfile.Dependency) []pending {
 			continue
 		}
 		index[k] = len(out)
+		origin := ""
+		if d.File != in.lockfile {
+			origin = d.File
+		}
 		out = append(out, pending{dep: d, Package: Package{
-			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
+			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: in.lockfile, Origin: origin, Line: d.Line,
 			Direct: d.Direct, Source: d.Source, Verdict: finding.Clean, Findings: []finding.Finding{},
 		}})
 	}

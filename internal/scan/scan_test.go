@@ -169,6 +169,35 @@ func TestBrokenLockfileIsReportedAndOthersScanned(t *testing.T) {
 	}
 }
 
+func TestIncludedRequirementsCountForEachLockfile(t *testing.T) {
+	dir := project(t, map[string]string{
+		"requirements/all.txt":  "-r base.txt\nrequests==2.32.3\n",
+		"requirements/base.txt": "# pinned\nnum2words==0.5.15\n",
+	})
+	r, err := scan.Run(context.Background(), scan.Options{Root: dir, DB: corpusDB(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromAll, fromBase *scan.Package
+	for i, p := range r.Packages {
+		if p.Name == "num2words" && p.File == "requirements/all.txt" {
+			fromAll = &r.Packages[i]
+		}
+		if p.Name == "num2words" && p.File == "requirements/base.txt" {
+			fromBase = &r.Packages[i]
+		}
+	}
+	if fromAll == nil || fromBase == nil || len(r.Packages) != 3 {
+		t.Fatalf("want num2words under each lockfile and requests once: %+v", r.Packages)
+	}
+	if fromAll.Origin != "requirements/base.txt" || fromAll.Line != 2 || fromAll.Findings[0].File != "requirements/base.txt" || fromAll.Findings[0].Line != 2 {
+		t.Errorf("via all.txt: origin %q line %d finding at %s:%d", fromAll.Origin, fromAll.Line, fromAll.Findings[0].File, fromAll.Findings[0].Line)
+	}
+	if fromBase.Origin != "" || fromBase.Verdict != finding.Malicious {
+		t.Errorf("base.txt: %+v", fromBase)
+	}
+}
+
 func TestWithoutDatabaseTheScanSaysSoAndGoesOn(t *testing.T) {
 	dir := project(t, map[string]string{"package-lock.json": npmLock("chalk@5.6.1")})
 	_, dbErr := advisory.OpenDefault(t.TempDir())
