@@ -468,3 +468,44 @@ func TestCheckIsUsableWithoutDiscovery(t *testing.T) {
 		t.Errorf("%+v", res.Packages)
 	}
 }
+
+// TestCorpusLockfilesYieldTheirCounts scans the whole lockfile corpus and
+// checks the packages reported per file against the corpus's independent
+// counts, and that every broken file is an error naming it.
+func TestCorpusLockfilesYieldTheirCounts(t *testing.T) {
+	dir := corpus.Path(t, "lockfiles")
+	index, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := scan.Run(context.Background(), scan.Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, p := range r.Packages {
+		got[p.File]++
+	}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(index)), "\n")[1:] {
+		cols := strings.Split(line, "\t")
+		var want int
+		fmt.Sscan(cols[3], &want)
+		rows++
+		if got[cols[0]] != want {
+			t.Errorf("%s: %d packages, want %d", cols[0], got[cols[0]], want)
+		}
+	}
+	if rows < 40 {
+		t.Fatalf("only %d rows in INDEX.tsv", rows)
+	}
+	for _, e := range r.Errors {
+		if !strings.HasPrefix(e.File, "broken/") || !strings.Contains(e.Error, filepath.Base(e.File)) {
+			t.Errorf("unexpected error: %+v", e)
+		}
+	}
+	broken, _ := filepath.Glob(filepath.Join(dir, "broken", "*", "*"))
+	if len(r.Errors) != len(broken) {
+		t.Errorf("want the %d broken corpus files as errors, got %+v", len(broken), r.Errors)
+	}
+}
