@@ -347,7 +347,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			case against != t.plain: // one edit from the target's core
 				consider(t, editTechnique(plain, against, dist), 0.9*lengthWeight(min(len(plain), len(against))), false)
 			default:
-				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), false)
+				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain)))*firstLetterWeight(plain, t.plain), false)
 			}
 		})
 		if core := coreOf(eco, name); core != "" && core != plain {
@@ -386,9 +386,9 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 	if !popular {
 		// A name the registry's full list does not hold, one edit from
 		// one that it does: the list is dated, so that one is the older
-		// package. (npm's list is only the used part of the registry.) A
-		// fallback: any popular target found above is the likelier one.
-		if !pop.Listed && len(plain) >= 6 && eco != NPM && best.conf < suspiciousAt {
+		// package. (npm's list is only the used part of the registry.)
+		if !pop.Listed && len(plain) >= 6 && eco != NPM {
+			fallback := best.conf < suspiciousAt
 			near, _ := st.set.Near(name, 1)
 			for _, e := range near {
 				t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
@@ -399,11 +399,27 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 				if dist == 0 || affixOnly(plain, t.plain, dist) {
 					continue
 				}
-				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain))), true)
+				// A doubled or swapped letter is a typo so plainly that
+				// it competes with popular targets; other edits only
+				// count when no popular target was found.
+				tech := editTechnique(plain, t.plain, dist)
+				if !fallback && tech != "repetition" && tech != "transposition" {
+					continue
+				}
+				consider(t, tech, lengthWeight(min(len(plain), len(t.plain))), true)
 			}
 		}
 	}
 	return best, best.conf >= suspiciousAt
+}
+
+// firstLetterWeight discounts an edit of the first letter: typists rarely
+// get it wrong, so such a name is more often a word of its own.
+func firstLetterWeight(c, t string) float64 {
+	if c != "" && t != "" && c[0] != t[0] {
+		return 0.85
+	}
+	return 1
 }
 
 // lengthWeight discounts edits on short names, where one edit makes a
