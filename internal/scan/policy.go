@@ -24,9 +24,6 @@ type Policy struct {
 	Cooldown time.Duration
 	// FailOn is the least verdict that fails the run [suspicious].
 	FailOn finding.Verdict
-	// FailRules, when set, fail the run on findings of these rules too,
-	// whatever the package's verdict.
-	FailRules []string
 	// Ignores silence findings until they expire.
 	Ignores []Ignore
 }
@@ -130,15 +127,5 @@ func (p *Policy) fails(pkg *Package) bool {
 	if failOn == "" {
 		failOn = finding.Suspicious
 	}
-	if pkg.Verdict.Rank() >= failOn.Rank() && pkg.Verdict.Flagged() {
-		return true
-	}
-	for _, f := range pkg.Findings {
-		for _, r := range p.FailRules {
-			if strings.EqualFold(r, f.Rule) {
-				return true
-			}
-		}
-	}
-	return false
+	return pkg.Verdict.Flagged() && pkg.Verdict.Rank() >= failOn.Rank()
 }

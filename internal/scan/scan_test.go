@@ -3,8 +3,10 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -507,5 +509,41 @@ func TestCorpusLockfilesYieldTheirCounts(t *testing.T) {
 	broken, _ := filepath.Glob(filepath.Join(dir, "broken", "*", "*"))
 	if len(r.Errors) != len(broken) {
 		t.Errorf("want the %d broken corpus files as errors, got %+v", len(broken), r.Errors)
+	}
+}
+
+func TestDeepPyPIFromTheIndex(t *testing.T) {
+	srv := registrytest.New(t)
+	sdist := tgz(t, map[string]string{
+		"mini_pkg-1.0/PKG-INFO":             "Metadata-Version: 2.1\nName: mini-pkg\nVersion: 1.0\n",
+		"mini_pkg-1.0/mini_pkg/__init__.py": "def add(a, b):\n    return a + b\n",
+	})
+	sum := sha256.Sum256(sdist)
+	digest := hex.EncodeToString(sum[:])
+	srv.Set("/simple/mini-pkg/", []byte(`{"meta":{"api-version":"1.1"},"name":"mini-pkg","versions":["1.0"],"files":[
+		{"filename":"mini_pkg-1.0.tar.gz","url":"../../files/mini_pkg-1.0.tar.gz","hashes":{"sha256":"`+digest+`"},"upload-time":"2025-01-01T00:00:00Z","yanked":false}]}`))
+	srv.Set("/files/mini_pkg-1.0.tar.gz", sdist)
+	cache := t.TempDir()
+	run := func(requirements string) *scan.Report {
+		dir := project(t, map[string]string{"requirements.txt": requirements})
+		r, err := scan.Run(context.Background(), scan.Options{Root: dir, Deep: true, CacheDir: cache, Now: registrytest.Now,
+			Registry: registry.New(registry.Options{Endpoints: srv.Endpoints(), CacheDir: cache})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := run("mini-pkg==1.0 --hash=sha256:" + digest + "\n")
+	if p := find(t, r, "mini-pkg", "1.0"); p.Verdict != finding.Clean || len(p.Findings) != 0 || len(r.Notes) > 1 {
+		t.Errorf("mini-pkg: %s %+v notes %q", p.Verdict, p.Findings, r.Notes)
+	}
+	before := srv.Requests.Load()
+	run("mini-pkg==1.0 --hash=sha256:" + digest + "\n")
+	if n := srv.Requests.Load() - before; n != 0 {
+		t.Errorf("warm --deep made %d requests", n)
+	}
+	r = run("mini-pkg==1.0 --hash=sha256:" + strings.Repeat("0", 64) + "\n")
+	if p := find(t, r, "mini-pkg", "1.0"); !slices.Contains(rulesOf(p), scan.RuleIntegrityMismatch) {
+		t.Errorf("a hash the index's file does not have: %v", rulesOf(p))
 	}
 }
