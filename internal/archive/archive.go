@@ -25,12 +25,27 @@
 // that is absolute, holds a ".." element or a NUL byte is not yielded: it is
 // reported in Info.Warnings and skipped.
 //
+// # Nested archives
+//
+// A member that is itself a complete archive (a wheel vendored in an sdist,
+// a zip hidden in an npm package) is yielded as a File, then walked: its
+// entries follow, with paths under the member's path
+// ("pkg/vendor/x.whl/x/__init__.py") and Entry.Container set to it. A
+// nested archive that turns out corrupt is a warning; a compressed file
+// that holds no archive (data.json.gz) is just a file. Nesting deeper than
+// MaxDepth is an error.
+//
 // # Bounds
 //
 // Every target is read under Limits: bytes per file (larger files are
 // yielded truncated), total uncompressed bytes, entry count, compression
 // ratio, archive nesting depth and time. Breaking a bound stops the walk of
-// that target with an *Error whose Kind is one of the Err* sentinels.
+// that target with an *Error whose Kind is one of the Err* sentinels. The
+// ratio bound applies once a target has produced 16 MiB, so that a small
+// archive of zeros passes; a zip is also refused up front when the sizes it
+// declares exceed it. Memory stays bounded by one content buffer
+// (MaxFileBytes) per walk, one copy per level of nesting, and decoder state
+// (an xz dictionary is at most 64 MiB).
 package archive
 
 import (
