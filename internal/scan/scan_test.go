@@ -275,6 +275,19 @@ func TestRegistryHistory(t *testing.T) {
 	if p := find(t, r, "@acme/private", "1.0.0"); len(p.Findings) != 0 {
 		t.Errorf("an internal package is not looked up on the registry: %v", rulesOf(p))
 	}
+	if p := find(t, r, "gone-pkg", "1.0.0"); !p.Fails {
+		t.Error("by default a suspicious package fails the run")
+	}
+	// fail_on: malicious lets suspicious packages through.
+	lenient := opts
+	lenient.Policy.FailOn = finding.Malicious
+	r2, _ := scan.Run(context.Background(), lenient)
+	if p := find(t, r2, "gone-pkg", "1.0.0"); p.Fails || p.Verdict != finding.Suspicious {
+		t.Errorf("fail_on malicious: gone-pkg fails=%v verdict=%s", p.Fails, p.Verdict)
+	}
+	if p := find(t, r2, "hijacked-lib", "1.2.0"); !p.Fails || !r2.Summary.Failed {
+		t.Error("fail_on malicious: the hijacked release still fails the run")
+	}
 	// Policy: ignore the cooldown finding until tomorrow; an expired ignore
 	// stops working and says so.
 	opts.Policy.Ignores = []scan.Ignore{
