@@ -232,6 +232,9 @@ func Walk(ctx context.Context, target string, lim Limits, fn func(*Entry) error)
 		w.info.Format = FormatDir
 		return w.finish(w.walkDir(root))
 	}
+	if !st.Mode().IsRegular() { // a fifo or device would block or never end
+		return Info{}, &Error{Target: target, Kind: ErrUnknownFormat, Reason: "not a regular file or directory"}
+	}
 	f, err := os.Open(target)
 	if err != nil {
 		return Info{}, err

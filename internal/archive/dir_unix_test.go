@@ -29,4 +29,7 @@ func TestDirFifoNotOpened(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
+	// Nor is a fifo given as the target.
+	_, err := Walk(context.Background(), filepath.Join(root, "pipe"), Limits{}, func(*Entry) error { return nil })
+	wantErr(t, err, ErrUnknownFormat, "not a regular file or directory")
 }
