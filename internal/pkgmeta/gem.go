@@ -218,7 +218,12 @@ var (
 	gemspecList    = regexp.MustCompile(`\.(extensions|executables)\s*=\s*\[([^\]\n]*)\]`)
 	gemspecDep     = regexp.MustCompile(`add_(runtime_|development_)?dependency\s*\(?\s*(?:%q<([^>\n]+)>|["']([^"'\n]+)["'])(?:\.freeze)?(?:\s*,\s*\[?([^\]\n)]*))?`)
 	rubyString     = regexp.MustCompile(`"([^"\n]*)"|'([^'\n]*)'|%q<([^>\n]*)>`)
-	gemspecSource  = regexp.MustCompile(`"(?:source_code_uri|homepage_uri)"\s*=>\s*"([^"\n]+)"|\.homepage\s*=\s*"([^"\n]+)"`)
+	// Where the code lives, best first.
+	gemspecSources = []*regexp.Regexp{
+		regexp.MustCompile(`"source_code_uri"\s*=>\s*"([^"\n]+)"`),
+		regexp.MustCompile(`"homepage_uri"\s*=>\s*"([^"\n]+)"`),
+		regexp.MustCompile(`\.homepage\s*=\s*"([^"\n]+)"`),
+	}
 )
 
 func parseGemspecRuby(data []byte) Meta {
@@ -247,8 +252,11 @@ func parseGemspecRuby(data []byte) Meta {
 		}
 		m.Dependencies = append(m.Dependencies, Dependency{Name: string(g[2]) + string(g[3]), Spec: strings.Join(rubyStrings(g[4]), ", "), Kind: kind})
 	}
-	if g := gemspecSource.FindSubmatch(data); g != nil {
-		m.Repository = string(g[1]) + string(g[2])
+	for _, re := range gemspecSources {
+		if g := re.FindSubmatch(data); g != nil {
+			m.Repository = string(g[1])
+			break
+		}
 	}
 	return m
 }

@@ -345,7 +345,7 @@ Gem::Specification.new do |s|
   s.name = "json".freeze
   s.version = "2.6.3"
   s.required_rubygems_version = Gem::Requirement.new(">= 0".freeze) if s.respond_to? :required_rubygems_version=
-  s.metadata = { "source_code_uri" => "https://github.invalid/flori/json" } if s.respond_to? :metadata=
+  s.metadata = { "homepage_uri" => "https://home.invalid/", "source_code_uri" => "https://github.invalid/flori/json" } if s.respond_to? :metadata=
   s.executables = ["jsonx".freeze]
   s.extensions = ["ext/json/ext/generator/extconf.rb".freeze, "ext/json/extconf.rb".freeze]
   s.rubygems_version = "3.3.15".freeze
