@@ -293,3 +293,22 @@ func TestConfusionVersion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheck: any string from a hostile lockfile gets a result, never a
+// panic, and a flagged name always says what it imitates.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"reqeusts", "@types/nodee", "1odash", "rn", "a", "@/", "x\x00y", "arm-appinsights", "ÿ", "-_.-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		for _, eco := range Ecosystems {
+			r := shared.Check(eco, name)
+			if r.Typosquat != nil && (r.Typosquat.Target == "" || !r.Verdict.Flagged()) {
+				t.Fatalf("%s %q: %+v", eco, name, r)
+			}
+			if r.Error == "" && Validate(eco, name) != nil {
+				t.Fatalf("%s %q: invalid name without an error", eco, name)
+			}
+		}
+	})
+}
