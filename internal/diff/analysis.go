@@ -14,6 +14,9 @@ type analysis struct {
 	result  *Result
 	hits    []addedHit
 	signals []Signal
+	// newHooks are install scripts the old version did not have; newNative
+	// native executables where the old version had none.
+	newHooks, newNative []string
 }
 
 // addedHit is an analyser hit in code the new version added, its line

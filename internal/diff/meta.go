@@ -96,6 +96,7 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 		switch {
 		case !had:
 			r.InstallScripts = append(r.InstallScripts, ScriptChange{Name: name, Status: Added, New: cmd})
+			a.newHooks = append(a.newHooks, name)
 			a.signal(finding.Suspicious, finding.Finding{
 				Rule: "diff-new-install-script", Severity: finding.High, File: "package.json",
 				Message:  fmt.Sprintf("new %s script runs at install: %s", name, finding.Snippet([]byte(cmd))),

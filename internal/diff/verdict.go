@@ -51,7 +51,9 @@ func (a *analysis) judge(eco string) {
 		})
 	}
 
-	for _, e := range a.evidenceByFile() {
+	evidence := a.evidenceByFile()
+	a.judgeNewHooks(evidence)
+	for _, e := range evidence {
 		loadTime := e.role == analyze.RoleImport || e.role == analyze.RoleInstall
 		shipped := e.role != analyze.RoleLow
 		v, h := finding.Malicious, e.obfuscation
@@ -101,5 +103,43 @@ func (a *analysis) judge(eco string) {
 		if s.Verdict.Flagged() {
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s: %s", s.Verdict, s.Message))
 		}
+	}
+}
+
+// judgeNewHooks weighs a new install hook with what it runs: a hook that
+// appears together with threatening or obfuscated install-time code, or
+// with a native executable the old version did not ship, is how install-time
+// droppers arrive (ua-parser-js, rc/coa, eslint-config-prettier 10.1.6).
+func (a *analysis) judgeNewHooks(evidence []*fileEvidence) {
+	if len(a.newHooks) == 0 {
+		return
+	}
+	hooks := strings.Join(a.newHooks, ", ")
+	for _, e := range evidence {
+		if e.role != analyze.RoleInstall {
+			continue
+		}
+		h := e.threat
+		if h == nil {
+			h = e.obfuscation
+		}
+		if h == nil {
+			continue
+		}
+		a.signal(finding.Malicious, finding.Finding{
+			Rule: "diff-new-install-payload", Severity: finding.Critical, File: h.hit.File, Line: h.hit.Line,
+			Message: fmt.Sprintf("new install hook (%s) runs %s, whose added code has %s at line %d: %s",
+				safe(hooks), safe(h.hit.File), h.hit.Rule.ID, h.hit.Line, h.hit.Rule.Message),
+			Evidence: h.hit.Evidence,
+			Fix:      "do not install this version; compare it with the previous release and report it to the registry",
+		})
+	}
+	if len(a.newNative) > 0 {
+		a.signal(finding.Malicious, finding.Finding{
+			Rule: "diff-new-install-binary", Severity: finding.Critical, File: a.newNative[0],
+			Message: fmt.Sprintf("new install hook (%s) arrives with a native executable the old version did not ship: %s",
+				safe(hooks), safe(strings.Join(a.newNative, ", "))),
+			Fix: "do not install this version; compare it with the previous release and report it to the registry",
+		})
 	}
 }
