@@ -12,6 +12,7 @@ import (
 
 	"customs/internal/advisory"
 	"customs/internal/finding"
+	"customs/internal/lockfile"
 	"customs/internal/names"
 	"customs/internal/registry"
 )
@@ -73,16 +74,21 @@ func (c *checker) check(ctx context.Context, p *pending) {
 	}
 	var sigs []signal
 	sigs = append(sigs, c.knownMalware(eco, p)...)
+	// Git and URL dependencies are not the registry's package of that
+	// name: its names, history and files say nothing about them.
+	fromRegistry := p.Source == "" || p.Source == lockfile.SourceRegistry
 	internal := false
-	if p.Source == "" || p.Source == "registry" {
+	if fromRegistry {
 		var nameSigs []signal
 		nameSigs, internal = c.names(eco, p)
 		sigs = append(sigs, nameSigs...)
 	}
-	if c.opts.Registry != nil && !internal && p.Version != "" && (p.Source == "" || p.Source == "registry") {
+	// A private package is not expected on the public registry's history.
+	online := fromRegistry && !internal && p.Version != ""
+	if online && c.opts.Registry != nil {
 		sigs = append(sigs, c.registryHistory(ctx, eco, p)...)
 	}
-	if c.opts.Deep && p.Version != "" && !internal {
+	if online && c.opts.Deep {
 		sigs = append(sigs, c.deep(ctx, eco, p)...)
 	}
 	for i := range sigs {
