@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/flate"
+	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
@@ -535,5 +536,53 @@ func TestZipDirectoryCount(t *testing.T) {
 	b = zipBytes(t, many...)
 	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 100_000); n != 70_000 {
 		t.Errorf("zip64: counted %d records, want 70000", n)
+	}
+}
+
+// Every xz check type is verified: a flipped check byte is corruption.
+func TestXzChecks(t *testing.T) {
+	tarball := tarBytes(t, pkgMembers...)
+	for name, tc := range map[string]struct {
+		check byte
+		size  int
+	}{"none": {xz.None, 0}, "crc32": {xz.CRC32, 4}, "crc64": {xz.CRC64, 8}, "sha256": {xz.SHA256, 32}} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := xz.WriterConfig{CheckSum: tc.check}.NewWriter(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(tarball)
+			w.Close()
+			b := buf.Bytes()
+			got, _, err := walkBytes(t, b, Limits{})
+			if err != nil || len(got) != 2 {
+				t.Fatalf("intact: %+v, %v", got, err)
+			}
+			if tc.size == 0 {
+				return
+			}
+			// The check sits just before the index, whose size the footer gives.
+			index := len(b) - 12 - int(binary.LittleEndian.Uint32(b[len(b)-8:])+1)*4
+			b[index-1] ^= 0xff
+			_, _, err = walkBytes(t, b, Limits{})
+			wantErr(t, err, ErrCorrupt, "corrupt xz: xz: block check mismatch")
+		})
+	}
+}
+
+// A compressed stream is read to its end, so its checksum is verified even
+// though the tar inside ended earlier; bytes after the gzip stream are a
+// warning.
+func TestCompressedStreamReadToTheEnd(t *testing.T) {
+	tgz := gzipBytes(t, tarBytes(t, pkgMembers...))
+	bad := bytes.Clone(tgz)
+	bad[len(bad)-8] ^= 0xff // the CRC-32 in the gzip trailer
+	_, _, err := walkBytes(t, bad, Limits{})
+	wantErr(t, err, ErrCorrupt, "corrupt gzip")
+
+	got, info, err := walkBytes(t, append(bytes.Clone(tgz), "trailing junk"...), Limits{})
+	if err != nil || len(got) != 2 || len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], "data after the end of the gzip stream ignored") {
+		t.Errorf("trailing junk: %d entries, warnings %q, err %v", len(got), info.Warnings, err)
 	}
 }

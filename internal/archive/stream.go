@@ -103,7 +103,10 @@ func (w *walker) walkStream(src *bufio.Reader, where string) error {
 			return w.layerErr(l, err)
 		}
 		defer gzipPool.Put(zr)
-		dec = zr
+		zr.Multistream(false)
+		dec = &gzipMembers{zr: zr, src: src, trailing: func() {
+			w.warn("%s", w.in(where, "data after the end of the gzip stream ignored"))
+		}}
 	case compBzip2:
 		l.codec = "bzip2"
 		dec = bzip2.NewReader(src)
@@ -139,7 +142,54 @@ func (w *walker) walkStream(src *bufio.Reader, where string) error {
 	if w.depth == 0 {
 		w.info.Format = formatOf(l.codec, gem)
 	}
-	return w.walkTar(tarSrc, gem, l)
+	if err := w.walkTar(tarSrc, gem, l); err != nil || l.codec == "" {
+		return err
+	}
+	return w.drain(tarSrc, l)
+}
+
+// drain reads a compressed stream to its end after the tar inside ended:
+// the decompressor verifies its checksum only there, and the bytes after
+// the tar are part of what a target costs to read.
+func (w *walker) drain(r io.Reader, l layer) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return w.layerErr(l, err)
+	}
+	return nil
+}
+
+// gzipMembers reads concatenated gzip members as gunzip does, and stops
+// with a warning at bytes after the last member that are not another
+// member (tar and pip ignore them too).
+type gzipMembers struct {
+	zr       *gzip.Reader
+	src      *bufio.Reader
+	trailing func()
+	done     bool
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for !g.done {
+		n, err := g.zr.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		switch err := g.zr.Reset(g.src); {
+		case err == nil:
+			g.zr.Multistream(false)
+		case err == io.EOF:
+			g.done = true
+		case errors.Is(err, gzip.ErrHeader):
+			g.done = true
+			g.trailing()
+		default:
+			return n, err
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return 0, io.EOF
 }
 
 func formatOf(codec string, gem bool) Format {

@@ -3,11 +3,15 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
+	"slices"
 
 	"github.com/ulikunitz/xz/lzma"
 )
@@ -24,11 +28,12 @@ var errXzDict = errors.New("xz dictionary over the memory bound")
 // is decoded by ulikunitz/xz/lzma: ulikunitz's own xz reader allocates
 // whatever dictionary a block header asks for (up to 4 GiB, per block), so
 // the bound must be applied to every block header before decoding it.
-// Reading stops at the index: the tar inside ends before it. Integrity
-// checks are skipped (corruption still fails LZMA2 or tar decoding).
+// Each block's check (CRC32, CRC64 or SHA-256) is verified. Reading stops
+// at the index: the tar inside ends before it.
 type xzReader struct {
 	src       *countingReader
 	checkSize int
+	check     hash.Hash // nil for "none" and for check types xz does not define
 	block     io.Reader // LZMA2 data of the current block; nil between blocks
 	start     int64     // offset of the current block
 	done      bool
@@ -64,8 +69,17 @@ func newXzReader(src *bufio.Reader) (*xzReader, error) {
 	if !bytes.Equal(h[:6], xzMagic) || h[6] != 0 || h[7]&0xf0 != 0 || crc32.ChecksumIEEE(h[6:8]) != binary.LittleEndian.Uint32(h[8:]) {
 		return nil, errXzHeader
 	}
-	if id := h[7] & 0x0f; id > 0 {
+	id := h[7] & 0x0f
+	if id > 0 {
 		x.checkSize = 4 << ((id - 1) / 3) // 4, 8, 16, 32 or 64 bytes (xz file format 2.1.1.2)
+	}
+	switch id {
+	case 0x01:
+		x.check = crc32.NewIEEE()
+	case 0x04:
+		x.check = crc64.New(crc64.MakeTable(crc64.ECMA))
+	case 0x0a:
+		x.check = sha256.New()
 	}
 	return x, nil
 }
@@ -82,6 +96,9 @@ func (x *xzReader) Read(p []byte) (int, error) {
 			continue
 		}
 		n, err := x.block.Read(p)
+		if x.check != nil {
+			x.check.Write(p[:n])
+		}
 		if err == io.EOF {
 			x.block = nil
 			if err := x.endBlock(); err != nil {
@@ -132,15 +149,27 @@ func (x *xzReader) nextBlock() error {
 	return nil
 }
 
-// endBlock skips the block padding (to a multiple of 4) and its check.
+// endBlock reads the block padding (to a multiple of 4) and verifies the
+// block's check.
 func (x *xzReader) endBlock() error {
 	pad := (4 - (x.src.n-x.start)%4) % 4
-	skip := make([]byte, pad+int64(x.checkSize))
-	if _, err := io.ReadFull(x.src, skip); err != nil {
+	tail := make([]byte, pad+int64(x.checkSize))
+	if _, err := io.ReadFull(x.src, tail); err != nil {
 		return noEOF(err)
 	}
-	if bytes.ContainsFunc(skip[:pad], func(r rune) bool { return r != 0 }) {
+	if bytes.ContainsFunc(tail[:pad], func(r rune) bool { return r != 0 }) {
 		return errors.New("xz: non-zero block padding")
+	}
+	if x.check == nil {
+		return nil
+	}
+	sum := x.check.Sum(nil)
+	if x.checkSize != sha256.Size { // CRCs are stored little-endian; Sum appends them big-endian
+		slices.Reverse(sum)
+	}
+	x.check.Reset()
+	if !bytes.Equal(sum, tail[pad:]) {
+		return errors.New("xz: block check mismatch")
 	}
 	return nil
 }
