@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"customs/internal/diff"
-	"customs/internal/names"
 	"customs/internal/registry"
 )
 
@@ -52,8 +50,18 @@ unreadable target.`,
 			}
 			dir, _ := os.Getwd()
 			home, _ := os.UserHomeDir()
-			client := registry.New(registry.Options{Endpoints: registry.DiscoverEndpoints(dir, home, os.Getenv)})
-			res, err := diff.Targets(cmd.Context(), diff.Registry{Client: client}, args[0], newArg, diff.Options{Names: names.NewChecker(names.Config{})})
+			// The same registries, cache, policy and name data as scan.
+			pol, err := loadPolicy(dir, "")
+			if err != nil {
+				return err
+			}
+			checker, err := namesChecker(pol)
+			if err != nil {
+				return err
+			}
+			cache, _ := cacheDir() // without one, nothing is cached
+			client := registry.New(registry.Options{Endpoints: registry.DiscoverEndpoints(dir, home, os.Getenv), CacheDir: cache})
+			res, err := diff.Targets(cmd.Context(), diff.Registry{Client: client}, args[0], newArg, diff.Options{Names: checker})
 			if err != nil {
 				fmt.Fprintf(a.stderr, "customs diff: %v\n", err)
 				return exitError(exitUsage)
@@ -67,7 +75,7 @@ unreadable target.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: "+strings.Join([]string{"text", "json", "sarif"}, ", "))
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json or sarif")
 	return cmd
 }
 
