@@ -301,3 +301,19 @@ func TestVersionJumpSparesCalendarVersions(t *testing.T) {
 		t.Errorf("1.2 → 99.0: %v", got)
 	}
 }
+
+func TestTrustedPublishingIsNoMaintainerChange(t *testing.T) {
+	old := registrytest.Now.AddDate(0, -6, 0)
+	p := &registry.Package{Ecosystem: advisory.NPM, Name: "x", Versions: []registry.Version{
+		{Version: "1.0.0", Published: old, Publisher: "alice", Maintainers: []string{"alice"}},
+		{Version: "1.1.0", Published: old.AddDate(0, 1, 0), Publisher: "GitHub Actions", Maintainers: []string{"alice"}, Provenance: true},
+		{Version: "1.2.0", Published: old.AddDate(0, 2, 0), Publisher: "mallory", Maintainers: []string{"alice"}},
+	}}
+	h := registry.History{Now: registrytest.Now}
+	if got := rules(h.Signals(advisory.NPM, "x", p, "1.1.0")); len(got) != 0 {
+		t.Errorf("1.1.0 published by CI with provenance: %v", got)
+	}
+	if got := rules(h.Signals(advisory.NPM, "x", p, "1.2.0")); !slices.Equal(got, []string{registry.RuleMaintainer, registry.RuleProvenanceLost}) {
+		t.Errorf("1.2.0 by a stranger without provenance: %v", got)
+	}
+}

@@ -102,7 +102,9 @@ func (h History) Signals(eco advisory.Ecosystem, name string, p *Package, versio
 			id, strings.Join(added, ", "), prev.Version),
 			"inspect the package (customs inspect / customs diff) before installing it; pin "+prev.Version+" meanwhile")
 	}
-	if cur.Publisher != "" && hasAccounts(p.Versions[:i]) && !knownAccount(cur.Publisher, p.Versions[:i]) {
+	// A new publisher with build provenance is the project's CI (npm's
+	// trusted publishing publishes as a bot account), not a stranger.
+	if cur.Publisher != "" && !cur.Provenance && hasAccounts(p.Versions[:i]) && !knownAccount(cur.Publisher, p.Versions[:i]) {
 		add(RuleMaintainer, finding.Medium, fmt.Sprintf("%s was published by %s, an account that never published or maintained an earlier version",
 			id, finding.Snippet([]byte(cur.Publisher))),
 			"check with the project that this release is theirs")
