@@ -74,7 +74,7 @@ Exit codes:
 	}
 	f := cmd.Flags()
 	f.StringVarP(&format, "format", "f", "text", "output format: text, json or sarif")
-	f.BoolVar(&offline, "offline", false, "only checks that need no network (no registry history, no downloads)")
+	f.BoolVar(&offline, "offline", false, "only checks that need no network (no registry history, no downloads; --deep then uses cached verdicts only)")
 	f.BoolVar(&deep, "deep", false, "download and inspect every locked artifact (verdicts cached by digest)")
 	f.StringVar(&dbPath, "db", "", "OSV data to use: a directory, an all.zip, a JSON or JSON-lines file (default: the `customs db update` cache)")
 	f.StringVar(&policyPath, "policy", "", "policy file (default: .customs.yaml in DIR or a parent)")
