@@ -47,7 +47,8 @@ type Env func(string) string
 // project in dir, in the tools' own order of precedence:
 //
 //	npm:  $NPM_CONFIG_REGISTRY, dir/.npmrc, ~/.npmrc          (registry=, @scope:registry=)
-//	pip:  $PIP_INDEX_URL, $PIP_CONFIG_FILE, ~/.config/pip/pip.conf, ~/.pip/pip.conf  (index-url)
+//	pip:  $PIP_INDEX_URL, $PIP_CONFIG_FILE, $XDG_CONFIG_HOME/pip/pip.conf,
+//	      ~/.config/pip/pip.conf, ~/.pip/pip.conf                     (index-url)
 //	gems: $RUBYGEMS_HOST or $GEM_HOST, dir/Gemfile source, ~/.gemrc :sources:
 //
 // and falls back to the public registries. Credentials are never read.
@@ -74,6 +75,9 @@ func DiscoverEndpoints(dir, home string, env Env) Endpoints {
 		e.PyPI = v
 	} else {
 		files := []string{env("PIP_CONFIG_FILE")}
+		if xdg := env("XDG_CONFIG_HOME"); xdg != "" {
+			files = append(files, filepath.Join(xdg, "pip", "pip.conf"))
+		}
 		if home != "" {
 			files = append(files, filepath.Join(home, ".config", "pip", "pip.conf"), filepath.Join(home, ".pip", "pip.conf"))
 		}
