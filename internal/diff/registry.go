@@ -203,12 +203,33 @@ func compareRegistry(r *Result, a *analysis, old, cur *RegistryInfo) {
 // compareRepository reports a changed source repository, as the packages
 // themselves state it.
 func compareRepository(r *Result, a *analysis, old, cur string) {
-	if old == cur || old == "" || cur == "" {
+	if old == "" || cur == "" || repositoryKey(old) == repositoryKey(cur) {
 		return
 	}
 	r.Metadata = append(r.Metadata, MetadataChange{Field: "repository", Old: old, New: cur})
 	a.signal(finding.Clean, finding.Finding{Rule: "diff-repository-changed", Severity: finding.Low,
 		Message: "repository URL changed: " + safe(old) + " → " + safe(cur)})
+}
+
+// repositoryKey reduces the spellings of one repository URL to one form:
+// "git+https://github.com/o/r.git", "git://github.com/o/r",
+// "git+ssh://git@github.com/o/r.git", "github:o/r" and "o/r" are the same.
+func repositoryKey(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.TrimPrefix(u, "git+")
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	u = strings.TrimPrefix(u, "git@")
+	u = strings.Replace(u, ":", "/", 1) // scp-like git@host:o/r and github:o/r
+	u = strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
+	if strings.HasPrefix(u, "github/") {
+		u = "github.com/" + strings.TrimPrefix(u, "github/")
+	}
+	if strings.Count(u, "/") == 1 { // npm's owner/repo shorthand
+		u = "github.com/" + u
+	}
+	return u
 }
 
 func sortedCopy(s []string) []string {

@@ -335,3 +335,20 @@ func TestGemReferencesThroughRecordedResponses(t *testing.T) {
 		t.Errorf("verdict %s reasons %q, want suspicious for the new extension", r.Verdict, r.Reasons)
 	}
 }
+
+func TestRepositoryKey(t *testing.T) {
+	same := []string{
+		"git+https://github.com/colorjs/color-name.git", "http://github.com/colorjs/color-name.git",
+		"git://github.com/colorjs/color-name", "git+ssh://git@github.com/colorjs/color-name.git",
+		"git@github.com:colorjs/color-name.git", "github:colorjs/color-name", "colorjs/color-name",
+		"https://GitHub.com/colorjs/color-name/",
+	}
+	for _, u := range same {
+		if repositoryKey(u) != repositoryKey(same[0]) {
+			t.Errorf("repositoryKey(%q) = %q, want %q", u, repositoryKey(u), repositoryKey(same[0]))
+		}
+	}
+	if repositoryKey("zeit/ms") == repositoryKey("vercel/ms") {
+		t.Errorf("a move to another owner must count as a change")
+	}
+}
