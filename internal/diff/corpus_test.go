@@ -1,0 +1,116 @@
+package diff
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"customs/internal/archive"
+	"customs/internal/corpus"
+	"customs/internal/finding"
+	"customs/internal/pkgmeta"
+)
+
+// injectIntoMain rewrites an npm tarball with payload put in front of its
+// main entry file; it returns the new tarball and the entry's path below
+// the package root ("" when the package has no JavaScript entry file).
+func injectIntoMain(t *testing.T, tgz, payload string) ([]byte, string) {
+	t.Helper()
+	type entry struct {
+		path string
+		data []byte
+		mode int64
+	}
+	var entries []entry
+	col := pkgmeta.Collector{Target: tgz}
+	_, err := archive.Walk(context.Background(), tgz, archive.DefaultLimits(), func(e *archive.Entry) error {
+		if e.Kind == archive.File {
+			col.Add(e.Path, e.Data)
+			entries = append(entries, entry{e.Path, bytes.Clone(e.Data), int64(e.Mode.Perm())})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := col.Meta(pkgmeta.NPM)
+	main := m.Main
+	if main == "" && len(m.Exports) > 0 {
+		main = m.Exports[0]
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	found := ""
+	for _, e := range entries {
+		data := e.data
+		if e.path == main && strings.HasSuffix(main, "js") {
+			data = append([]byte(payload+"\n"), data...)
+			found = strings.TrimPrefix(main, m.Root)
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: e.path, Mode: e.mode | 0o400, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(data)
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes(), found
+}
+
+// TestCorpusInjectedReleasesAreMalicious takes real npm packages from the
+// benign corpus and, for each, builds the trojanised "next release" of the
+// chalk/debug campaign: the same files with the obfuscated wallet hijacker
+// put in front of the main entry. Every such update must be malicious and
+// name the entry file; the unmodified package compared with itself must be
+// clean.
+func TestCorpusInjectedReleasesAreMalicious(t *testing.T) {
+	dir := corpus.BenignDir(t)
+	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
+	if err != nil {
+		t.Skipf("benign manifest: %v", err)
+	}
+	defer f.Close()
+	tmp := t.TempDir()
+	sc := bufio.NewScanner(f)
+	tested := 0
+	for sc.Scan() && tested < 100 {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 3 || cols[2] != "npm" {
+			continue
+		}
+		tgz := filepath.Join(dir, cols[0])
+		trojan, main := injectIntoMain(t, tgz, walletHijacker())
+		if main == "" {
+			continue
+		}
+		tested++
+		p := filepath.Join(tmp, path.Base(tgz))
+		if err := os.WriteFile(p, trojan, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Paths(context.Background(), tgz, p, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", cols[0], err)
+			continue
+		}
+		if r.Verdict != finding.Malicious || len(r.Reasons) == 0 || !strings.Contains(r.Reasons[0], main+" (import-time file), line 1") {
+			t.Errorf("%s: verdict %s, reasons %q; want malicious naming %s line 1", cols[0], r.Verdict, r.Reasons, main)
+		}
+		same, err := Paths(context.Background(), tgz, tgz, Options{})
+		if err != nil || same.Verdict != finding.Clean || len(same.Files) != 0 {
+			t.Errorf("%s against itself: %v, %+v", cols[0], err, same)
+		}
+	}
+	if tested == 0 {
+		t.Skip("no npm package with a JavaScript entry in the benign corpus")
+	}
+	t.Logf("%d real packages trojanised and caught", tested)
+}
