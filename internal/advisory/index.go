@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"customs/internal/atomicfile"
 )
 
 // The index file is what a scan loads: a header, a sorted key table and, per
@@ -134,22 +134,7 @@ func (b *builder) write(w io.Writer) error {
 // writeFile writes the index atomically so a concurrent scan never reads a
 // half-written file.
 func (b *builder) writeFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".index-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := b.write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFrom(path, b.write)
 }
 
 // span locates one key's advisories inside DB.data.

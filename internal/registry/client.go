@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"customs/internal/advisory"
+	"customs/internal/atomicfile"
 )
 
 // Options configure a Client; zero values pick the defaults in brackets.
@@ -146,21 +147,7 @@ func (c *Client) writeCache(e *cacheEntry) {
 	if err != nil {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".entry-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if os.Rename(tmp.Name(), p) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.Write(p, b) // a cache that cannot be written only costs a request next time
 }
 
 // parseFunc turns a response body into a package history.

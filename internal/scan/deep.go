@@ -19,6 +19,7 @@ import (
 
 	"customs/internal/advisory"
 	"customs/internal/archive"
+	"customs/internal/atomicfile"
 	"customs/internal/finding"
 	"customs/internal/inspect"
 	"customs/internal/pkgmeta"
@@ -72,22 +73,8 @@ func (c *checker) storeVerdict(e *verdictEntry, keys ...string) {
 	}
 	for _, k := range keys {
 		if k != "" {
-			writeAtomic(c.verdictPath(k), b)
+			_ = atomicfile.Write(c.verdictPath(k), b) // a cache miss next time is the only cost
 		}
-	}
-}
-
-func writeAtomic(p string, b []byte) {
-	if os.MkdirAll(filepath.Dir(p), 0o755) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
-		os.Remove(tmp.Name())
 	}
 }
 
@@ -140,7 +127,9 @@ func (c *checker) deep(ctx context.Context, eco advisory.Ecosystem, p *pending) 
 	if len(extra) == 0 {
 		keys = append(keys, integrity) // only a verified integrity may name this verdict
 	}
-	c.storeVerdict(e, keys...)
+	if e.Error == "" || len(e.Findings) > 0 {
+		c.storeVerdict(e, keys...) // "could not read it" is not a verdict to keep
+	}
 	return c.deepSignals(p, e, extra)
 }
 
@@ -188,7 +177,9 @@ func (c *checker) inspectArtifact(ctx context.Context, eco advisory.Ecosystem, f
 	name := hex.EncodeToString(sum[:]) + "-" + sanitizeFileName(file.Name)
 	p := filepath.Join(dir, "artifacts", name)
 	if _, err := os.Stat(p); err != nil {
-		writeAtomic(p, data)
+		if err := atomicfile.Write(p, data); err != nil {
+			return &verdictEntry{Verdict: finding.Clean, Error: "cannot keep the artifact for inspection: " + err.Error()}
+		}
 		if c.opts.CacheDir == "" {
 			defer os.Remove(p)
 		}
