@@ -197,7 +197,7 @@ func (c *checker) names(eco advisory.Ecosystem, p *pending) (sigs []signal, inte
 	if err != nil {
 		return nil, false
 	}
-	if slices.ContainsFunc(c.opts.Policy.Allow[ecoName], func(a string) bool { return strings.EqualFold(a, p.Name) }) {
+	if c.opts.Policy.allowed(ecoName, p.Name) {
 		return nil, false
 	}
 	r := c.opts.Names.Check(neco, p.Name)

@@ -46,7 +46,18 @@ type Ignored struct {
 
 // internalPattern returns the first internal pattern name matches.
 func (p *Policy) internalPattern(eco, name string) (string, bool) {
-	for _, pat := range p.Internal[eco] {
+	return firstMatch(p.Internal[eco], name)
+}
+
+// allowed reports whether the name checks must leave name alone.
+func (p *Policy) allowed(eco, name string) bool {
+	_, ok := firstMatch(p.Allow[eco], name)
+	return ok
+}
+
+// firstMatch returns the first glob pattern (case-insensitive) name matches.
+func firstMatch(patterns []string, name string) (string, bool) {
+	for _, pat := range patterns {
 		if ok, _ := path.Match(strings.ToLower(pat), strings.ToLower(name)); ok {
 			return pat, true
 		}

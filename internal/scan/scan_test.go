@@ -247,6 +247,15 @@ func TestTyposquatAndInternalNames(t *testing.T) {
 	if p := find(t, r, "@acme/ui", "1.0.0"); p.Verdict != finding.Clean {
 		t.Errorf("@acme/ui resolved from the private registry: %+v", p)
 	}
+	// The policy's allow list (glob patterns) silences the name checks.
+	pol.Allow = map[string][]string{"pypi": {"reqeus*"}}
+	r, err = scan.Run(context.Background(), scan.Options{Root: dir, Names: names.NewChecker(names.Config{}), Policy: pol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := find(t, r, "reqeusts", "2.31.0"); p.Verdict != finding.Clean {
+		t.Errorf("allowed reqeusts: %+v", p)
+	}
 }
 
 func TestRegistryHistory(t *testing.T) {
