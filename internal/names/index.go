@@ -37,6 +37,8 @@ type index struct {
 	next  []int32   // posting → next posting with the same hash, or -1
 	tgt   []int32   // posting → target
 
+	topMin float64 // popularity from which a target is one of the most used
+
 	bySkel   map[string][]int32
 	byCore   map[string][]int32 // affixes stripped
 	byTokens map[string][]int32 // words sorted
@@ -47,12 +49,13 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	ix := &index{
 		eco:      eco,
 		byCanon:  make(map[string]int32, len(entries)),
-		head:     newHashTable(len(entries) * 12),
+		head:     newHashTable(len(entries) * 8),
 		bySkel:   make(map[string][]int32, len(entries)),
 		byCore:   map[string][]int32{},
 		byTokens: map[string][]int32{},
 		byPart:   map[string][]int32{},
 	}
+	ix.topMin = topPopularity(eco, entries)
 	for _, e := range entries {
 		if Validate(eco, e.Name) != nil {
 			continue
@@ -94,7 +97,7 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		for i := range len(t.plain) {
 			ix.add(hashSkip(t.plain, i, -1), id)
 		}
-		if topTarget(t) {
+		if ix.topTarget(t) {
 			// The most used names are imitated with two edits even when
 			// short ("reqest"): their two-deletion neighbourhood too.
 			for i := range len(t.plain) {
@@ -115,6 +118,22 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	}
 	ix.finish()
 	return ix
+}
+
+// topPopularity is the popularity of the topTargets-th most used entry
+// (infinite when there are fewer, or no counts).
+func topPopularity(eco Ecosystem, entries []Entry) float64 {
+	pops := make([]float64, 0, len(entries))
+	for _, e := range entries {
+		if e.Downloads > 0 || e.Rank > 0 {
+			pops = append(pops, popularityOf(eco, e).Monthly)
+		}
+	}
+	if len(pops) < topTargets {
+		return math.Inf(1)
+	}
+	slices.Sort(pops)
+	return pops[len(pops)-topTargets]
 }
 
 // scopedDistanceMin is the monthly downloads from which a scoped npm
@@ -161,7 +180,7 @@ func (ix *index) near(plain string, visit func(id int32, dist int, against strin
 			t := ix.targets[id].plain
 			d := osaDistance(plain, t, 2)
 			limit := maxDistance(len(plain), len(t))
-			if topTarget(ix.targets[id]) && len(plain) >= 6 && len(plain) <= len(t) {
+			if ix.topTarget(ix.targets[id]) && len(plain) >= 6 && len(plain) <= len(t) {
 				limit = 2
 			}
 			// Two edits that also change the first letter make another
@@ -193,10 +212,13 @@ func (ix *index) near(plain string, visit func(id int32, dist int, against strin
 	}
 }
 
-// topTarget is a package used so much (over ~10 million downloads a
-// month) that two edits of its name still point at it (edits that do not
-// lengthen it: a longer name is more often a name of its own).
-func topTarget(t target) bool { return t.pop.Monthly >= 1e7 && len(t.plain) >= 6 }
+// topTargets is how many of the most used packages of a registry are
+// imitated with two edits even when short ("reqest").
+const topTargets = 500
+
+// topTarget is one of those packages (edits that do not lengthen the name:
+// a longer name is more often a name of its own).
+func (ix *index) topTarget(t target) bool { return t.pop.Monthly >= ix.topMin && len(t.plain) >= 6 }
 
 // affixOnly reports two edits that are a block added in front ("ng-",
 // "gl-": ng-cache-loader for cache-loader): a naming convention, not a typo.
@@ -378,18 +400,23 @@ func magnitude(monthly float64) float64 {
 // larger. Hash 0 is stored as 1; a collision only costs a posting that the
 // distance check then rejects.
 type hashTable struct {
-	keys []uint64
-	vals []int32
-	mask uint64
-	n    int
+	keys  []uint64
+	vals  []int32
+	mask  uint64
+	shift uint
+	n     int
 }
 
+// slot spreads a hash over the table (Fibonacci hashing): FNV's low bits
+// alone cluster.
+func (t *hashTable) slot(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> t.shift }
+
 func newHashTable(hint int) hashTable {
-	size := 1024
-	for size < hint*2 {
-		size *= 2
+	size, bits := 1024, uint(10)
+	for size*3 < hint*4 {
+		size, bits = size*2, bits+1
 	}
-	return hashTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+	return hashTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1), shift: 64 - bits}
 }
 
 // get returns the posting stored under h, or -1.
@@ -397,7 +424,7 @@ func (t *hashTable) get(h uint64) int32 {
 	if h == 0 {
 		h = 1
 	}
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(h); ; i = (i + 1) & t.mask {
 		switch t.keys[i] {
 		case h:
 			return t.vals[i]
@@ -412,10 +439,10 @@ func (t *hashTable) swap(h uint64, p int32) int32 {
 	if h == 0 {
 		h = 1
 	}
-	if t.n*2 >= len(t.keys) {
+	if t.n*4 >= len(t.keys)*3 {
 		t.grow()
 	}
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.slot(h); ; i = (i + 1) & t.mask {
 		switch t.keys[i] {
 		case h:
 			old := t.vals[i]
@@ -431,7 +458,7 @@ func (t *hashTable) swap(h uint64, p int32) int32 {
 
 func (t *hashTable) grow() {
 	old := *t
-	*t = newHashTable(len(old.keys))
+	*t = newHashTable(len(old.keys) * 2)
 	for i, k := range old.keys {
 		if k != 0 {
 			t.swap(k, old.vals[i])
