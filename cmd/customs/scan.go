@@ -143,6 +143,7 @@ Exit codes:
 				Endpoints: registry.DiscoverEndpoints(dir, home, os.Getenv),
 				CacheDir:  cache,
 			})
+			opts.PublicRegistry = registry.New(registry.Options{Endpoints: registry.PublicEndpoints(), CacheDir: cache})
 		}
 		progress := newProgress(a.stderr)
 		opts.Progress = progress.update

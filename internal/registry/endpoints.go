@@ -28,6 +28,10 @@ var publicDefaults = Endpoints{
 	RubyGems: "https://rubygems.org",
 }
 
+// PublicEndpoints are the public registries themselves, for the checks whose
+// question is "is this on the public registry?" (dependency confusion).
+func PublicEndpoints() Endpoints { return publicDefaults }
+
 // publicHosts are the hosts that serve the public registries' metadata and
 // files, to recognise a lockfile URL that points at them.
 var publicHosts = map[string][]string{

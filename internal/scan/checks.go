@@ -80,7 +80,7 @@ func (c *checker) check(ctx context.Context, p *pending) {
 	internal := false
 	if fromRegistry {
 		var nameSigs []signal
-		nameSigs, internal = c.names(eco, p)
+		nameSigs, internal = c.names(ctx, eco, p)
 		sigs = append(sigs, nameSigs...)
 	}
 	// A private package is not expected on the public registry's history.
@@ -185,10 +185,10 @@ func fixForMalware(p *pending) string {
 // against the project's internal namespaces. internal reports whether the
 // name is one of the project's own, which the registry checks then skip:
 // a private package is not expected on the public registry.
-func (c *checker) names(eco advisory.Ecosystem, p *pending) (sigs []signal, internal bool) {
+func (c *checker) names(ctx context.Context, eco advisory.Ecosystem, p *pending) (sigs []signal, internal bool) {
 	ecoName := lowerEco(eco)
 	if pat, ok := c.opts.Policy.internalPattern(ecoName, p.Name); ok {
-		return c.confusion(eco, p, pat), true
+		return c.confusion(ctx, eco, p, pat), true
 	}
 	if c.opts.Names == nil {
 		return nil, false
@@ -212,49 +212,63 @@ func (c *checker) names(eco advisory.Ecosystem, p *pending) (sigs []signal, inte
 }
 
 // confusion judges a dependency whose name is one of the project's
-// internal ones: if it was resolved from a public registry, or the same
-// name is published there, an installer may take the attacker's copy.
-func (c *checker) confusion(eco advisory.Ecosystem, p *pending, pattern string) []signal {
-	var out []signal
+// internal ones: resolved from a public registry, it is dependency
+// confusion in progress; published there (names.Confusion, asking the
+// public registry when online, else the offline name lists), an installer
+// may take the attacker's copy.
+func (c *checker) confusion(ctx context.Context, eco advisory.Ecosystem, p *pending, pattern string) []signal {
 	if host := resolvedHost(p.dep.Resolved); host != "" && isPublicHost(eco, host) {
-		out = append(out, signal{verdict: finding.Malicious, Finding: finding.Finding{
+		return []signal{{verdict: finding.Malicious, Finding: finding.Finding{
 			Rule: RuleConfusion, Severity: finding.Critical,
 			Message: fmt.Sprintf("%s matches the internal namespace %q but was resolved from the public registry (%s): this is dependency confusion",
 				p.Name, pattern, host),
 			Fix: fmt.Sprintf("treat the machine as compromised; reinstall %s from your private registry and configure the installer to fetch %s only from there",
 				p.Name, pattern),
-		}})
-		return out
+		}}}
 	}
 	if c.opts.Names == nil {
-		return out
+		return nil
 	}
 	neco, err := names.ParseEcosystem(lowerEco(eco))
 	if err != nil {
-		return out
+		return nil
 	}
-	if r := c.opts.Names.Check(neco, p.Name); r.Popularity.Listed {
-		out = append(out, signal{verdict: finding.Suspicious, Finding: finding.Finding{
-			Rule: RuleConfusion, Severity: finding.High,
-			Message: fmt.Sprintf("%s matches the internal namespace %q and the same name is published on the public registry: an installer that looks there may install that one instead",
-				p.Name, pattern),
-			Fix: confusionFix(eco, p.Name),
-		}})
+	var fs []finding.Finding
+	var v finding.Verdict
+	if c.opts.PublicRegistry != nil {
+		fs, v, err = names.Confusion(ctx, publicLookup{c.opts.PublicRegistry}, neco, p.Name, pattern, p.Version, "asked online")
+	}
+	if c.opts.PublicRegistry == nil || err != nil {
+		fs, v, _ = names.Confusion(ctx, c.opts.Names.Offline(), neco, p.Name, pattern, p.Version, "offline name list")
+	}
+	var out []signal
+	for _, f := range fs {
+		out = append(out, signal{Finding: f, verdict: v})
 	}
 	return out
 }
 
-func confusionFix(eco advisory.Ecosystem, name string) string {
-	switch eco {
-	case advisory.NPM:
-		if scope, _, ok := strings.Cut(name, "/"); ok && strings.HasPrefix(scope, "@") {
-			return fmt.Sprintf("map the scope to your registry (%s:registry=… in .npmrc) and claim the scope on the public registry", scope)
-		}
-		return "move the package under a scope you own and map that scope to your registry in .npmrc"
-	case advisory.PyPI:
-		return "install internal packages only from your index (--index-url, never --extra-index-url) and register the name on the public index"
+// publicLookup answers names.PublicLookup from a registry client pointed
+// at the public registries.
+type publicLookup struct{ client *registry.Client }
+
+func (l publicLookup) Versions(ctx context.Context, eco names.Ecosystem, name string) ([]string, error) {
+	aeco, ok := advisory.ParseEcosystem(string(eco))
+	if !ok {
+		return nil, fmt.Errorf("unknown ecosystem %q", eco)
 	}
-	return "install internal gems from a source block for your server in the Gemfile and register the name publicly"
+	p, err := l.client.Package(ctx, aeco, name)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, names.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]string, len(p.Versions))
+	for i, v := range p.Versions {
+		vs[i] = v.Version
+	}
+	return vs, nil
 }
 
 func resolvedHost(resolved string) string {

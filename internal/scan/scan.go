@@ -37,6 +37,9 @@ type Options struct {
 	Names *names.Checker
 	// Registry reads registry history; nil (offline) skips those checks.
 	Registry *registry.Client
+	// PublicRegistry asks the public registries whether an internal name
+	// is published there; nil answers from the offline name lists.
+	PublicRegistry *registry.Client
 	// Deep downloads each locked artifact, verifies and inspects it.
 	Deep bool
 	// CacheDir keeps downloaded artifacts and --deep verdicts.

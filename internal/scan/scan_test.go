@@ -316,6 +316,33 @@ func TestRegistryHistory(t *testing.T) {
 	}
 }
 
+func TestInternalNamePublishedPublicly(t *testing.T) {
+	srv := registrytest.New(t)
+	old := registrytest.Now.AddDate(0, -3, 0)
+	srv.Set(registrytest.NPMPath("@acme/payments"), registrytest.NPMDocument(srv, "@acme/payments",
+		map[string]time.Time{"1.0.0": old, "99.99.99": old.AddDate(0, 0, 1)}))
+	dir := project(t, map[string]string{"package-lock.json": npmLock(
+		"@acme/payments@1.2.0 https://npm.acme.example/@acme/payments/-/payments-1.2.0.tgz sha512-AAAA",
+		"@acme/ledger@3.0.0 https://npm.acme.example/@acme/ledger/-/ledger-3.0.0.tgz sha512-BBBB",
+	)})
+	r, err := scan.Run(context.Background(), scan.Options{Root: dir, Names: names.NewChecker(names.Config{}),
+		PublicRegistry: registry.New(registry.Options{Endpoints: srv.Endpoints()}),
+		Policy:         scan.Policy{Internal: map[string][]string{"npm": {"@acme/*"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := find(t, r, "@acme/payments", "1.2.0")
+	if p.Verdict != finding.Malicious || !slices.Contains(rulesOf(p), names.RuleConfusion) || !slices.Contains(rulesOf(p), names.RuleConfusionVer) {
+		t.Errorf("@acme/payments is public at 99.99.99: %s %v", p.Verdict, rulesOf(p))
+	}
+	if p.Findings[0].Fix == "" {
+		t.Error("no fix given")
+	}
+	if p := find(t, r, "@acme/ledger", "3.0.0"); p.Verdict != finding.Clean {
+		t.Errorf("@acme/ledger is not public: %s %v", p.Verdict, rulesOf(p))
+	}
+}
+
 // tgz builds a small npm tarball in memory.
 func tgz(t testing.TB, files map[string]string) []byte {
 	t.Helper()
