@@ -8,7 +8,7 @@
 //   - pypi: PKG-INFO (sdists, *.egg-info/PKG-INFO, Debian's single-file
 //     *.egg-info), *.dist-info/METADATA (wheels, site-packages),
 //     *.egg-info/requires.txt, pyproject.toml, setup.cfg, and as a last resort
-//     literal name=/version= arguments in setup.py (regular expressions: it is
+//     literal name=/version= arguments in setup.py (read as text: it is
 //     code and is never run);
 //   - npm: package.json (and a root binding.gyp, which makes npm run
 //     "node-gyp rebuild" at install);
