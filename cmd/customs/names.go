@@ -15,6 +15,7 @@ import (
 	"customs/internal/finding"
 	"customs/internal/names"
 	"customs/internal/policy"
+	"customs/internal/registry"
 	"customs/internal/report"
 )
 
@@ -24,7 +25,7 @@ func newNamesCmd(a *app) *cobra.Command {
 	var (
 		format, ecosystem, policyFile string
 		namesData                     []string
-		audit                         bool
+		audit, online                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "names [flags] NAME... | -",
@@ -44,7 +45,9 @@ downloads column.
 With a policy (.customs.yaml, found from the current directory upwards, or
 --policy), names the policy marks internal are checked for dependency
 confusion instead: an internal name that the public registry holds is
-reported. --audit also reads the installer configuration of the project and
+reported (offline from the dated name lists; --online asks the registries,
+with their versions: a public version above the internal one, or shaped like
+99.99.99, is worse). --audit also reads the installer configuration of the project and
 the home directory (pip, uv, Poetry, npm, Bundler) for settings that let a
 public package shadow an internal one.
 
@@ -67,6 +70,7 @@ Exit codes:
 	f.StringArrayVar(&namesData, "names-data", nil, "extra name list as ECOSYSTEM=FILE (repeatable)")
 	f.StringVar(&policyFile, "policy", "", "policy file (default: .customs.yaml in the current directory or above)")
 	f.BoolVar(&audit, "audit", false, "also audit installer configuration in the policy's project and the home directory")
+	f.BoolVar(&online, "online", false, "ask the public registries whether internal names exist (default: the offline name lists)")
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if !slices.Contains(outputFormats, format) {
@@ -97,9 +101,13 @@ Exit codes:
 			ctx = context.Background()
 		}
 		checker := names.NewChecker(cfg)
+		var lookup names.PublicLookup // nil: offline
+		if online {
+			lookup = names.Online{Client: registry.New(registry.Options{Endpoints: registry.PublicEndpoints(), CacheDir: registryCacheDir()})}
+		}
 		var results []names.Result
 		for _, n := range list {
-			results = append(results, checkName(ctx, checker, ecos, n)...)
+			results = append(results, checkName(ctx, checker, lookup, ecos, n)...)
 		}
 		var auditFindings []finding.Finding
 		if audit {
@@ -143,7 +151,7 @@ func nameArgs(a *app, args []string) ([]string, error) {
 
 // checkName judges a name in the ecosystems given, or in every one whose
 // rules it fits (all of them, with their errors, when it fits none).
-func checkName(ctx context.Context, c *names.Checker, ecos []names.Ecosystem, name string) []names.Result {
+func checkName(ctx context.Context, c *names.Checker, lookup names.PublicLookup, ecos []names.Ecosystem, name string) []names.Result {
 	if len(ecos) == 0 {
 		for _, e := range names.Ecosystems {
 			if names.Validate(e, name) == nil {
@@ -156,7 +164,7 @@ func checkName(ctx context.Context, c *names.Checker, ecos []names.Ecosystem, na
 	}
 	out := make([]names.Result, 0, len(ecos))
 	for _, e := range ecos {
-		out = append(out, c.CheckAll(ctx, nil, e, name))
+		out = append(out, c.CheckAll(ctx, lookup, e, name))
 	}
 	return out
 }
@@ -199,6 +207,16 @@ func writeNames(a *app, format string, results []names.Result, audit []finding.F
 		subjects = append(subjects, report.Subject{Target: "installer configuration", Verdict: finding.Suspicious, Findings: audit})
 	}
 	return writeReport(a, format, subjects)
+}
+
+// registryCacheDir is where online answers are cached, beside the name
+// lists ("" disables the disk cache).
+func registryCacheDir() string {
+	d, err := names.CacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(d), "registry")
 }
 
 func cacheDirIfAny() string {

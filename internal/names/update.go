@@ -16,22 +16,26 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"customs/internal/registry"
 )
 
-// Endpoints are where Update fetches lists. The public defaults live in
-// DefaultEndpoints only; callers take the user's configuration (pip's
-// index-url, gem sources, npm's registry) first.
+// Endpoints are where Update fetches lists; callers take the user's
+// configuration (pip's index-url, gem sources) first and DefaultEndpoints
+// as the fallback.
 type Endpoints struct {
 	PyPISimple    string // PEP 691 Simple API root, e.g. https://pypi.org/simple/
 	RubyGemsIndex string // compact index root serving /names
 	NPMDownloads  string // npm download-counts API root serving /downloads/point/last-month/
 }
 
-// DefaultEndpoints are the public registries.
+// DefaultEndpoints are the public registries, as internal/registry names
+// them, and npm's download-counts API, which only this package uses.
 func DefaultEndpoints() Endpoints {
+	pub := registry.PublicEndpoints()
 	return Endpoints{
-		PyPISimple:    "https://pypi.org/simple/",
-		RubyGemsIndex: "https://index.rubygems.org/",
+		PyPISimple:    strings.TrimSuffix(pub.PyPI, "/") + "/",
+		RubyGemsIndex: strings.TrimSuffix(pub.RubyGems, "/") + "/",
 		NPMDownloads:  "https://api.npmjs.org/",
 	}
 }
