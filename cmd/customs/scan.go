@@ -111,7 +111,9 @@ Exit codes:
 		if err != nil {
 			return err
 		}
-		opts := scan.Options{Root: root, Deep: deep, CacheDir: cache, Jobs: jobs, Policy: scanPolicy(pol)}
+		home, _ := os.UserHomeDir()
+		opts := scan.Options{Root: root, Deep: deep, CacheDir: cache, Jobs: jobs, Policy: scanPolicy(pol),
+			Installers: &names.InstallerSetup{Home: home, Getenv: os.Getenv}}
 		if cmd.Flags().Changed("cooldown") {
 			opts.Policy.Cooldown = cooldown
 			if cooldown == 0 {
@@ -134,7 +136,6 @@ Exit codes:
 			return err
 		}
 		if !offline {
-			home, _ := os.UserHomeDir()
 			dir := root
 			if st, err := os.Stat(root); err == nil && !st.IsDir() {
 				dir = filepath.Dir(root)

@@ -44,6 +44,9 @@ func WriteSARIF(w io.Writer, r *Report, extra []report.RuleMeta) error {
 			Verdict: p.Verdict, Findings: p.Findings,
 		})
 	}
+	if len(r.Setup) > 0 {
+		subjects = append(subjects, report.Subject{Target: root, Verdict: finding.Suspicious, Findings: r.Setup})
+	}
 	for _, e := range r.Errors {
 		subjects = append(subjects, report.Subject{Target: filepath.Join(root, e.File), Error: e.Error})
 	}
@@ -86,6 +89,16 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	slices.SortStableFunc(flagged, func(a, b Package) int {
 		return cmp.Or(cmp.Compare(b.Verdict.Rank(), a.Verdict.Rank()), cmp.Compare(a.File, b.File), cmp.Compare(a.Name, b.Name))
 	})
+	if len(r.Setup) > 0 {
+		fmt.Fprintf(&b, "%s  installer configuration lets public packages shadow internal ones\n", paint("\x1b[1;33m", "SETUP"))
+		for _, f := range r.Setup {
+			fmt.Fprintf(&b, "  %-8s %s: %s  %s\n", f.Severity, f.Rule, safe(f.Message), loc(f.File, f.Line))
+			if f.Fix != "" {
+				fmt.Fprintf(&b, "           fix: %s\n", safe(f.Fix))
+			}
+		}
+		b.WriteByte('\n')
+	}
 	for _, p := range flagged {
 		style := map[finding.Verdict]string{finding.Malicious: "\x1b[1;31m", finding.Suspicious: "\x1b[1;33m"}[p.Verdict]
 		rel := "transitive"

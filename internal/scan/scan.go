@@ -51,18 +51,24 @@ type Options struct {
 	Progress func(done, total int)
 	// Discover tunes which files are found under Root.
 	Discover lockfile.DiscoverOptions
+	// Installers, if set, audits the installer settings (pip indexes, .npmrc
+	// scopes, Bundler sources) that let a public package shadow an internal
+	// one; Run fills in Dir (the root) and Internal (from Policy).
+	Installers *names.InstallerSetup
 }
 
 // Report is the result of a scan; its JSON form is the documented contract.
 type Report struct {
-	Root     string      `json:"root"`
-	Files    []FileInfo  `json:"files"`
-	Packages []Package   `json:"packages"`
-	Errors   []FileError `json:"errors"`
-	Database Database    `json:"database"`
-	Notes    []string    `json:"notes,omitempty"`
-	Summary  Summary     `json:"summary"`
-	base     string      // the directory File paths are relative to
+	Root     string     `json:"root"`
+	Files    []FileInfo `json:"files"`
+	Packages []Package  `json:"packages"`
+	// Setup holds findings on the project's installer configuration.
+	Setup    []finding.Finding `json:"setup"`
+	Errors   []FileError       `json:"errors"`
+	Database Database          `json:"database"`
+	Notes    []string          `json:"notes,omitempty"`
+	Summary  Summary           `json:"summary"`
+	base     string            // the directory File paths are relative to
 }
 
 // FileInfo is one lockfile or manifest that was read.
@@ -139,7 +145,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		root = filepath.Dir(opts.Root)
 		paths = []string{filepath.Base(opts.Root)}
 	}
-	rep := &Report{Root: opts.Root, Files: []FileInfo{}, Errors: []FileError{}, base: root}
+	rep := &Report{Root: opts.Root, Files: []FileInfo{}, Errors: []FileError{}, Setup: []finding.Finding{}, base: root}
+	if opts.Installers != nil {
+		rep.Setup, rep.Errors = auditInstallers(*opts.Installers, root, opts.Policy, rep.Errors)
+	}
 	fsys := os.DirFS(root)
 	var deps []input
 	files := make([]lockfile.File, len(paths))
@@ -162,6 +171,30 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	rep.Notes = append(rep.Notes, res.Notes...)
 	rep.Summary = summarize(rep)
 	return rep, nil
+}
+
+// auditInstallers runs names.AuditInstallers over the project at root;
+// paths inside the project are made relative to it, like lockfile paths.
+func auditInstallers(setup names.InstallerSetup, root string, pol Policy, errs []FileError) ([]finding.Finding, []FileError) {
+	setup.Dir = root
+	setup.Internal = map[names.Ecosystem][]string{}
+	for eco, pats := range pol.Internal {
+		if e, err := names.ParseEcosystem(eco); err == nil {
+			setup.Internal[e] = pats
+		}
+	}
+	fs, err := names.AuditInstallers(setup)
+	if err != nil {
+		errs = append(errs, FileError{File: "installer configuration", Error: err.Error()})
+	}
+	out := []finding.Finding{}
+	for _, f := range fs {
+		if rel, err := filepath.Rel(root, f.File); err == nil && filepath.IsAbs(f.File) == filepath.IsAbs(root) && !strings.HasPrefix(rel, "..") {
+			f.File = filepath.ToSlash(rel)
+		}
+		out = append(out, f)
+	}
+	return out, errs
 }
 
 // Result is what Check returns.
@@ -306,6 +339,9 @@ func summarize(r *Report) Summary {
 		}
 		s.Ignored += len(p.Ignored)
 		s.Failed = s.Failed || p.Fails
+	}
+	for _, f := range r.Setup {
+		s.Failed = s.Failed || f.Severity >= finding.High
 	}
 	return s
 }

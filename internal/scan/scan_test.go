@@ -343,6 +343,25 @@ func TestInternalNamePublishedPublicly(t *testing.T) {
 	}
 }
 
+func TestInstallerSetupThatLetsPublicPackagesIn(t *testing.T) {
+	dir := project(t, map[string]string{
+		"requirements.txt": "--extra-index-url https://pypi.acme.example/simple\nacme-billing==1.0\n",
+	})
+	pol := scan.Policy{Internal: map[string][]string{"pypi": {"acme-*"}}}
+	r, err := scan.Run(context.Background(), scan.Options{Root: dir, Policy: pol, Installers: &names.InstallerSetup{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Setup) != 1 || r.Setup[0].File != "requirements.txt" || r.Setup[0].Line != 1 || r.Setup[0].Severity < finding.High || !r.Summary.Failed {
+		t.Errorf("setup %+v, failed %v", r.Setup, r.Summary.Failed)
+	}
+	var text bytes.Buffer
+	scan.WriteText(&text, r, scan.TextOptions{})
+	if !strings.HasPrefix(text.String(), "SETUP") || !strings.Contains(text.String(), "requirements.txt:1") {
+		t.Errorf("the setup problem should lead the text output:\n%s", text.String())
+	}
+}
+
 // tgz builds a small npm tarball in memory.
 func tgz(t testing.TB, files map[string]string) []byte {
 	t.Helper()
