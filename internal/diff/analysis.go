@@ -58,14 +58,17 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 			line++
 		}
 	}
-	hits := a.engine.File(path, buf.Bytes(), analyze.FileContext{Role: role})
+	// The language comes from the whole file: the added text alone may have
+	// lost the shebang that names it.
+	lang := analyze.Language(path, newData)
+	hits := a.engine.File(path, buf.Bytes(), analyze.FileContext{Role: role, Language: lang})
 	if len(hits) == 0 {
 		return false
 	}
 	var old map[string]bool
 	if oldData != nil {
 		old = map[string]bool{}
-		for _, h := range a.engine.File(path, oldData, analyze.FileContext{Role: oldRole}) {
+		for _, h := range a.engine.File(path, oldData, analyze.FileContext{Role: oldRole, Language: lang}) {
 			old[h.Rule.ID] = true
 			old[h.Rule.ID+"\x00"+h.Evidence] = true
 		}

@@ -340,3 +340,11 @@ func TestInstallTimeDroppersAreMalicious(t *testing.T) {
 func peHeader() string {
 	return "MZ" + strings.Repeat("\x00", 0x3a) + "\x40\x00\x00\x00" + "PE\x00\x00" + strings.Repeat("\x00", 64)
 }
+
+func TestPayloadInExtensionlessScriptIsAnalysed(t *testing.T) {
+	clean := with(debugLike("4.4.1"), "bin/debug-like", "#!/usr/bin/env node\n'use strict';\nrequire('../src/index.js')('cli')(process.argv.slice(2).join(' '));\n")
+	r := compareFiles(t, clean, with(clean, "bin/debug-like", clean["bin/debug-like"]+walletHijacker()+"\n"))
+	if !r.Verdict.Flagged() || len(r.AddedFindings) == 0 || r.AddedFindings[0].File != "bin/debug-like" {
+		t.Errorf("verdict %s findings %+v: the payload added below the shebang was not analysed", r.Verdict, r.AddedFindings)
+	}
+}
