@@ -17,6 +17,9 @@ import (
 // roles says when each file of a version runs, from its metadata: the
 // targets of install scripts and setup hooks run at install time, the main
 // entry (and a Python package's __init__, a gem's lib/NAME.rb) at import.
+// It keys files by their path below the package root, which is how diff
+// matches them across versions; internal/inspect places archive paths the
+// same way but does not export it — one should serve both once it does.
 type roles struct {
 	install map[string]bool
 	imports map[string]bool
