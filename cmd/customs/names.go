@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,8 @@ technique (omission, repetition, transposition, adjacent-key, homoglyph,
 separator, case, token reorder, prefix/suffix, scope confusion, combosquat,
 misspelling), both packages' popularity and a confidence. "-" reads one name a
 line from standard input. Without --ecosystem each name is checked in every
-registry whose naming rules it fits.
+registry whose naming rules it fits. NAME@VERSION gives an internal package's
+version for the dependency-confusion check.
 
 Popularity data and every registry name are embedded (dated; see
 "customs db update" for fresh lists). --names-data ECOSYSTEM=FILE adds a
@@ -106,8 +108,18 @@ Exit codes:
 			lookup = names.Online{Client: registry.New(registry.Options{Endpoints: registry.PublicEndpoints(), CacheDir: registryCacheDir()})}
 		}
 		var results []names.Result
+		now := time.Now()
 		for _, n := range list {
-			results = append(results, checkName(ctx, checker, lookup, ecos, n)...)
+			for _, r := range checkName(ctx, checker, lookup, ecos, n) {
+				r.Drop(func(f finding.Finding) bool {
+					ok, note := pol.Ignored(f.Rule, r.Name, now)
+					if note != "" && !ok {
+						fmt.Fprintf(a.stderr, "customs: %s: %s\n", pol.Path, note)
+					}
+					return ok
+				})
+				results = append(results, r)
+			}
 		}
 		var auditFindings []finding.Finding
 		if audit {
@@ -151,7 +163,8 @@ func nameArgs(a *app, args []string) ([]string, error) {
 
 // checkName judges a name in the ecosystems given, or in every one whose
 // rules it fits (all of them, with their errors, when it fits none).
-func checkName(ctx context.Context, c *names.Checker, lookup names.PublicLookup, ecos []names.Ecosystem, name string) []names.Result {
+func checkName(ctx context.Context, c *names.Checker, lookup names.PublicLookup, ecos []names.Ecosystem, arg string) []names.Result {
+	name, version := splitVersion(arg)
 	if len(ecos) == 0 {
 		for _, e := range names.Ecosystems {
 			if names.Validate(e, name) == nil {
@@ -164,7 +177,7 @@ func checkName(ctx context.Context, c *names.Checker, lookup names.PublicLookup,
 	}
 	out := make([]names.Result, 0, len(ecos))
 	for _, e := range ecos {
-		out = append(out, c.CheckAll(ctx, lookup, e, name))
+		out = append(out, c.CheckAll(ctx, lookup, e, name, version))
 	}
 	return out
 }
@@ -176,6 +189,15 @@ func auditInstallers(pol *policy.Policy, cfg names.Config) ([]finding.Finding, e
 	}
 	home, _ := os.UserHomeDir()
 	return names.AuditInstallers(names.InstallerSetup{Dir: dir, Home: home, Getenv: os.Getenv, Internal: cfg.Internal})
+}
+
+// splitVersion reads NAME@VERSION (the internal version, for the
+// dependency-confusion check); a scope's leading "@" is part of the name.
+func splitVersion(arg string) (name, version string) {
+	if i := strings.LastIndexByte(arg, '@'); i > 0 {
+		return arg[:i], arg[i+1:]
+	}
+	return arg, ""
 }
 
 // namesDocument is the JSON output: one result per name and ecosystem, in

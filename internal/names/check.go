@@ -136,18 +136,40 @@ type Result struct {
 	Popularity Popularity        `json:"popularity"`
 	Typosquat  *Squat            `json:"typosquat,omitempty"`
 	Findings   []finding.Finding `json:"findings"`
+
+	verdicts []finding.Verdict // of each finding, for Drop
 }
 
 // add appends a finding and raises the verdict.
 func (r *Result) add(f finding.Finding, v finding.Verdict) {
 	r.Findings = append(r.Findings, f)
+	r.verdicts = append(r.verdicts, v)
 	r.Verdict = finding.Worst(r.Verdict, v)
+}
+
+// Drop removes the findings for which drop is true (accepted in the
+// policy) and judges the name again from the others.
+func (r *Result) Drop(drop func(finding.Finding) bool) {
+	fs, vs := r.Findings[:0:0], r.verdicts[:0:0]
+	r.Verdict = finding.Clean
+	for i, f := range r.Findings {
+		if drop(f) {
+			if f.Rule == RuleTyposquat {
+				r.Typosquat = nil
+			}
+			continue
+		}
+		fs, vs = append(fs, f), append(vs, r.verdicts[i])
+		r.Verdict = finding.Worst(r.Verdict, r.verdicts[i])
+	}
+	r.Findings, r.verdicts = fs, vs
 }
 
 // CheckAll judges one name: a typosquat check, and for a name the policy
 // marks internal, whether the public registry holds it (lookup nil: the
-// offline name sets).
-func (c *Checker) CheckAll(ctx context.Context, lookup PublicLookup, eco Ecosystem, name string) Result {
+// offline name sets) and at a higher version than internalVersion ("" when
+// unknown).
+func (c *Checker) CheckAll(ctx context.Context, lookup PublicLookup, eco Ecosystem, name, internalVersion string) Result {
 	pat, internal := policy.Match(c.cfg.Internal[eco], name)
 	if !internal || Validate(eco, name) != nil {
 		return c.Check(eco, name)
@@ -163,7 +185,7 @@ func (c *Checker) CheckAll(ctx context.Context, lookup PublicLookup, eco Ecosyst
 	if st, err := c.state(eco); err == nil {
 		r.Popularity, _ = st.lookup(eco, name)
 	}
-	fs, v, err := Confusion(ctx, lookup, eco, name, pat, "", source)
+	fs, v, err := Confusion(ctx, lookup, eco, name, pat, internalVersion, source)
 	if err != nil {
 		r.Error = err.Error()
 	}

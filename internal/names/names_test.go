@@ -269,7 +269,7 @@ func TestConfusion(t *testing.T) {
 	}
 	// Offline: the embedded PyPI names hold acme-tiny.
 	c := NewChecker(Config{Internal: map[Ecosystem][]string{PyPI: {"acme-*"}}})
-	if r := c.CheckAll(context.Background(), nil, PyPI, "acme-tiny"); r.Verdict != finding.Suspicious || r.Findings[0].Rule != RuleConfusion {
+	if r := c.CheckAll(context.Background(), nil, PyPI, "acme-tiny", ""); r.Verdict != finding.Suspicious || r.Findings[0].Rule != RuleConfusion {
 		t.Errorf("offline internal name: %+v", r)
 	}
 	if _, err := c.Offline().Versions(context.Background(), PyPI, "acme-unpublished-thing"); !errors.Is(err, ErrNotFound) {

@@ -32,11 +32,11 @@ func TestOnlineConfusion(t *testing.T) {
 		t.Fatalf("versions %v, %v", v, err)
 	}
 	c := NewChecker(Config{Internal: map[Ecosystem][]string{PyPI: {"acme-*"}}})
-	r := c.CheckAll(context.Background(), lookup, PyPI, "acme-billing")
+	r := c.CheckAll(context.Background(), lookup, PyPI, "acme-billing", "2.0.0")
 	if r.Verdict != finding.Malicious || len(r.Findings) != 2 || r.Findings[1].Rule != RuleConfusionVer {
 		t.Errorf("public internal name with a payload version: %+v", r)
 	}
-	if r := c.CheckAll(context.Background(), lookup, PyPI, "acme-private"); r.Verdict != finding.Clean || r.Error != "" {
+	if r := c.CheckAll(context.Background(), lookup, PyPI, "acme-private", ""); r.Verdict != finding.Clean || r.Error != "" {
 		t.Errorf("internal name not on the public registry: %+v", r)
 	}
 }
