@@ -23,13 +23,12 @@ const (
 
 // file is one regular file of a package version.
 type file struct {
-	path      string // relative to the package root
-	size      int64
-	sum       [sha256.Size]byte
-	binary    bool
-	native    bool   // an ELF, PE or Mach-O executable
-	data      []byte // content of a text file; nil when not kept
-	truncated bool   // the archive reader cut the file; data holds its start
+	path   string // relative to the package root
+	size   int64
+	sum    [sha256.Size]byte
+	binary bool
+	native bool   // an ELF, PE or Mach-O executable
+	data   []byte // content of a text file; nil when not kept
 }
 
 // snapshot is what one version of a package holds.
@@ -37,25 +36,24 @@ type snapshot struct {
 	target string
 	meta   pkgmeta.Meta
 	files  map[string]*file
-	format archive.Format
-	bytes  int64
 }
 
 // load reads every file of target (an archive or a directory) once: hash,
 // kind and, for text files, content; and collects the package metadata.
-// Content whose hash is in known (the files of the other version) is not
+// A file cut by the walk's per-file bound (archive.Limits.MaxFileBytes) is
+// hashed and kept on the part read. Content whose hash is in known (the files of the other version) is not
 // kept: a file that did not change is neither diffed nor analysed, so
 // memory holds the old version's text and only the new version's changes.
-func load(ctx context.Context, target string, known map[[sha256.Size]byte]bool, open func(fn func(*archive.Entry) error) (archive.Info, error)) (*snapshot, error) {
+func load(target string, known map[[sha256.Size]byte]bool, open func(fn func(*archive.Entry) error) (archive.Info, error)) (*snapshot, error) {
 	s := &snapshot{target: target, files: map[string]*file{}}
 	col := pkgmeta.Collector{Target: target}
 	var kept int64
-	info, err := open(func(e *archive.Entry) error {
+	_, err := open(func(e *archive.Entry) error {
 		if e.Kind != archive.File {
 			return nil
 		}
 		col.Add(e.Path, e.Data)
-		f := &file{path: e.Path, size: e.Size, sum: sha256.Sum256(e.Data), truncated: e.Truncated}
+		f := &file{path: e.Path, size: e.Size, sum: sha256.Sum256(e.Data)}
 		f.binary = isBinary(e.Data)
 		f.native = f.binary && analyze.Language(e.Path, e.Data) == "binary"
 		if !f.binary && !known[f.sum] && len(e.Data) <= maxKeepFile && kept+int64(len(e.Data)) <= maxKeepTotal {
@@ -68,8 +66,6 @@ func load(ctx context.Context, target string, known map[[sha256.Size]byte]bool, 
 	if err != nil {
 		return nil, err
 	}
-	s.format = info.Format
-	s.bytes = info.Bytes
 	// An unidentified package is still compared, file by file; its
 	// identity and hooks are simply unknown.
 	s.meta, _ = col.Meta("")
@@ -78,13 +74,13 @@ func load(ctx context.Context, target string, known map[[sha256.Size]byte]bool, 
 }
 
 func loadPath(ctx context.Context, target string, known map[[sha256.Size]byte]bool) (*snapshot, error) {
-	return load(ctx, target, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
+	return load(target, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
 		return archive.Walk(ctx, target, archive.DefaultLimits(), fn)
 	})
 }
 
 func loadReader(ctx context.Context, name string, r io.ReaderAt, size int64, known map[[sha256.Size]byte]bool) (*snapshot, error) {
-	return load(ctx, name, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
+	return load(name, known, func(fn func(*archive.Entry) error) (archive.Info, error) {
 		return archive.WalkReader(ctx, name, r, size, archive.DefaultLimits(), fn)
 	})
 }
