@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"encoding/base64"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -185,4 +186,65 @@ func TestFindingsAreSafeAndOrdered(t *testing.T) {
 			t.Errorf("findings not ordered by weight: %s before %s", fs[i-1].Rule, f.Rule)
 		}
 	}
+}
+
+// naiveFind lists every (keyword, start) occurrence, case-insensitively.
+func naiveFind(keywords []string, data string) map[[2]int]bool {
+	got := map[[2]int]bool{}
+	fold := func(s string) string { // ASCII only, byte for byte
+		b := []byte(s)
+		for i := range b {
+			b[i] = lowerASCII(b[i])
+		}
+		return string(b)
+	}
+	lower := fold(data)
+	for k, kw := range keywords {
+		kw = fold(kw)
+		for i := 0; i+len(kw) <= len(lower); i++ {
+			if lower[i:i+len(kw)] == kw {
+				got[[2]int{k, i}] = true
+			}
+		}
+	}
+	return got
+}
+
+func TestMatcher(t *testing.T) {
+	keywords := []string{"he", "She", "his", "hers", "exec(", "EVAL", "\u202e", "a"}
+	data := "ushers said SHE has HIS exec( eval(x) \u202e"
+	m := newMatcher(keywords)
+	got := map[[2]int]bool{}
+	m.scan([]byte(data), func(kw, start, end int) {
+		if end-start != len(keywords[kw]) {
+			t.Errorf("keyword %q reported with length %d", keywords[kw], end-start)
+		}
+		got[[2]int{kw, start}] = true
+	})
+	if want := naiveFind(keywords, data); !maps.Equal(got, want) {
+		t.Errorf("matches %v, want %v", got, want)
+	}
+}
+
+// FuzzMatcher: the automaton finds exactly what a naive search finds.
+func FuzzMatcher(f *testing.F) {
+	f.Add("abc", "ab", "BC", "xxabcabcABC")
+	f.Add("aaa", "aa", "a", "aaaaaa")
+	f.Fuzz(func(t *testing.T, k1, k2, k3, data string) {
+		var keywords []string
+		for _, k := range []string{k1, k2, k3} {
+			if k != "" && len(k) < 16 {
+				keywords = append(keywords, k)
+			}
+		}
+		if len(data) > 4096 {
+			return
+		}
+		got := map[[2]int]bool{}
+		newMatcher(keywords).scan([]byte(data), func(kw, start, _ int) { got[[2]int{kw, start}] = true })
+		// Duplicate keywords both report; the naive search does the same.
+		if want := naiveFind(keywords, data); !maps.Equal(got, want) {
+			t.Fatalf("keywords %q in %q: got %v, want %v", keywords, data, got, want)
+		}
+	})
 }

@@ -41,60 +41,50 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 	long, invisible, payload := det("long-line"), det("invisible-unicode"), det("decoded-payload")
 
 	// One pass: line lengths, runs of base64/hex characters, runs of
-	// invisible code points.
-	lineStart, b64Start := 0, -1
+	// invisible code points. Letters and digits (most of any code) are
+	// consumed by the tight run loop.
+	lineStart := 0
 	invStart, invCount := -1, 0
 	longDone, invDone := long == nil, invisible == nil
-	for i := 0; i < len(data); {
-		b := data[i]
-		if b < utf8.RuneSelf {
-			if b == '\n' {
-				if !longDone && i-lineStart > longLine {
-					s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
-					longDone = true
+	for i, n := 0, len(data); i < n; {
+		switch byteClass[data[i]] {
+		case clsB64:
+			j := i + 1
+			for j < n && byteClass[data[j]] == clsB64 {
+				j++
+			}
+			if payload != nil && j-i >= minBlob {
+				s.blob(data, i, j, lang, depth, lineOf)
+			}
+			i, invCount = j, 0
+		case clsNewline:
+			if !longDone && i-lineStart > longLine {
+				s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
+				longDone = true
+			}
+			lineStart = i + 1
+			i, invCount = i+1, 0
+		case clsOther:
+			i, invCount = i+1, 0
+		default: // the first byte of a multi-byte character
+			r, size := utf8.DecodeRune(data[i:])
+			if !invDone && isInvisible(r) {
+				if invCount == 0 {
+					invStart = i
 				}
-				lineStart = i + 1
-			}
-			if b64Alphabet[b] {
-				if b64Start < 0 {
-					b64Start = i
+				invCount++
+				if invCount >= invisibleRun {
+					s.add(invisible, lineOf(invStart), data[invStart:i+size], depth > 0)
+					invDone = true
 				}
-			} else if b64Start >= 0 {
-				if payload != nil && i-b64Start >= minBlob {
-					s.blob(data, b64Start, i, lang, depth, lineOf)
-				}
-				b64Start = -1
+			} else {
+				invCount = 0
 			}
-			invCount = 0
-			i++
-			continue
+			i += size
 		}
-		if b64Start >= 0 {
-			if payload != nil && i-b64Start >= minBlob {
-				s.blob(data, b64Start, i, lang, depth, lineOf)
-			}
-			b64Start = -1
-		}
-		r, size := utf8.DecodeRune(data[i:])
-		if !invDone && isInvisible(r) {
-			if invCount == 0 {
-				invStart = i
-			}
-			invCount++
-			if invCount >= invisibleRun {
-				s.add(invisible, lineOf(invStart), data[invStart:i+size], depth > 0)
-				invDone = true
-			}
-		} else {
-			invCount = 0
-		}
-		i += size
 	}
 	if !longDone && len(data)-lineStart > longLine {
 		s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
-	}
-	if payload != nil && b64Start >= 0 && len(data)-b64Start >= minBlob {
-		s.blob(data, b64Start, len(data), lang, depth, lineOf)
 	}
 	if payload != nil {
 		s.hexEscapes(data, lang, depth, lineOf)
@@ -106,10 +96,22 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 	}
 }
 
-var b64Alphabet = func() (t [128]bool) {
-	for _, r := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_" {
-		t[r] = true
+// Byte classes of the detector pass.
+const (
+	clsOther   = iota // ASCII outside the base64 alphabet
+	clsB64            // A-Z a-z 0-9 + / = - _
+	clsNewline        // '\n'
+	clsNonASCII
+)
+
+var byteClass = func() (t [256]uint8) {
+	for i := 0x80; i < 0x100; i++ {
+		t[i] = clsNonASCII
 	}
+	for _, r := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_" {
+		t[r] = clsB64
+	}
+	t['\n'] = clsNewline
 	return t
 }()
 

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	ac "github.com/petar-dambovaliev/aho-corasick"
-
 	"customs/internal/finding"
 	"customs/internal/rules"
 )
@@ -65,7 +63,7 @@ type Hit struct {
 // a scan slow or large.
 const (
 	maxScanBytes   = 8 << 20 // text beyond this is not scanned
-	window         = 512     // bytes around a keyword a pattern may look at
+	window         = 320     // bytes around a keyword a pattern may look at
 	maxHitsPerRule = 3       // per file; more add no evidence, only memory
 	maxDecodeDepth = 2
 	maxDecoded     = 4 << 20 // decoded payload bytes per file
@@ -82,7 +80,7 @@ type compiled struct {
 type Engine struct {
 	rules     []compiled
 	byID      map[string]*compiled
-	automaton ac.AhoCorasick
+	prefilter *matcher
 	// keywordRules[k] lists the rules gated by keyword k.
 	keywordRules [][]int
 	// detectors by name for the built-in matchers.
@@ -131,8 +129,7 @@ func New(rs []rules.Rule) (*Engine, error) {
 			e.detectors[c.rule.Detector] = c
 		}
 	}
-	b := ac.NewAhoCorasickBuilder(ac.Opts{AsciiCaseInsensitive: true, MatchKind: ac.StandardMatch, DFA: true})
-	e.automaton = b.Build(keywords)
+	e.prefilter = newMatcher(keywords)
 	return e, nil
 }
 
@@ -246,9 +243,8 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 	// keywords close together do not rerun it over the same bytes.
 	var scannedTo map[int]int
 	gated := map[string]bool{}
-	it := s.e.automaton.IterOverlappingByte(data)
-	for m := it.Next(); m != nil; m = it.Next() {
-		for _, ri := range s.e.keywordRules[m.Pattern()] {
+	s.e.prefilter.scan(data, func(kw, start, end int) {
+		for _, ri := range s.e.keywordRules[kw] {
 			c := &s.e.rules[ri]
 			if !applies(c) {
 				continue
@@ -260,10 +256,10 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 			if scannedTo == nil {
 				scannedTo = map[int]int{}
 			}
-			if done, ok := scannedTo[ri]; ok && m.Start() < done {
+			if done, ok := scannedTo[ri]; ok && start < done {
 				continue
 			}
-			from, to := around(data, m.Start(), m.End())
+			from, to := around(data, start, end)
 			scannedTo[ri] = to
 			loc := c.re.FindIndex(data[from:to])
 			if loc == nil {
@@ -275,7 +271,7 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 			}
 			s.add(c, lineOf(ms), evidence(data, ms, me), decoded)
 		}
-	}
+	})
 	s.detect(data, lang, applies, gated, depth, lineOf)
 }
 

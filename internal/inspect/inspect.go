@@ -82,6 +82,10 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	}
 	meta := pkgmeta.Collector{Target: target}
 	var hits []analyze.Hit
+	// Tests, docs, examples and bundled copies (by path) weigh almost
+	// nothing, so they are not scanned at all unless the metadata, known
+	// only after the walk, names one as an entry point or install script.
+	var skipped map[string]bool
 	info, walkErr := archive.Walk(ctx, target, opts.Limits, func(e *archive.Entry) error {
 		if e.Kind != archive.File {
 			return nil
@@ -89,6 +93,13 @@ func Target(ctx context.Context, target string, opts Options) Result {
 		res.Files++
 		if pkgmeta.IsMetadataPath(e.Path) {
 			meta.Add(e.Path, e.Data)
+		}
+		if isLow(e.Path) {
+			if skipped == nil {
+				skipped = map[string]bool{}
+			}
+			skipped[e.Path] = true
+			return nil
 		}
 		hits = append(hits, engine.File(e.Path, e.Data, analyze.FileContext{Role: analyze.RoleCode})...)
 		return nil
@@ -105,6 +116,9 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	res.Ecosystem, res.Name, res.Version = string(m.Ecosystem), m.Name, m.Version
 
 	ctxOf := newContexts(m, info.Format)
+	if walkErr == nil {
+		hits = append(hits, rescan(ctx, engine, target, opts.Limits, skipped, ctxOf)...)
+	}
 	for i := range hits {
 		hits[i].Role = ctxOf.role(hits[i].File)
 	}
@@ -121,4 +135,28 @@ func Target(ctx context.Context, target string, opts Options) Result {
 		res.Findings = []finding.Finding{}
 	}
 	return res
+}
+
+// rescan walks the target again for the skipped files that the metadata
+// makes run on install or import (a minified main, an install script under
+// scripts/test): rare, so a second walk is cheaper than scanning every
+// test and bundle up front.
+func rescan(ctx context.Context, engine *analyze.Engine, target string, lim archive.Limits, skipped map[string]bool, c *contexts) []analyze.Hit {
+	want := map[string]bool{}
+	for p := range skipped {
+		if c.role(p) != analyze.RoleLow {
+			want[p] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	var hits []analyze.Hit
+	_, _ = archive.Walk(ctx, target, lim, func(e *archive.Entry) error {
+		if e.Kind == archive.File && want[e.Path] {
+			hits = append(hits, engine.File(e.Path, e.Data, analyze.FileContext{Role: analyze.RoleCode})...)
+		}
+		return nil
+	})
+	return hits
 }
