@@ -102,7 +102,7 @@ func (c *Checker) load(eco Ecosystem, st *ecoState) error {
 	entries := pop.Entries
 	st.extra = map[string][]Entry{}
 	for _, l := range c.cfg.Extra[eco] {
-		ranked := slices.Clone(l.Entries)
+		ranked := slices.DeleteFunc(slices.Clone(l.Entries), func(e Entry) bool { return Validate(eco, e.Name) != nil })
 		slices.SortStableFunc(ranked, func(a, b Entry) int { return int(b.Downloads - a.Downloads) })
 		if len(ranked) > ExtraPopular && ranked[0].Downloads > 0 {
 			ranked = ranked[:ExtraPopular]

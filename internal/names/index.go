@@ -49,7 +49,7 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	ix := &index{
 		eco:      eco,
 		byCanon:  make(map[string]int32, len(entries)),
-		head:     newHashTable(len(entries) * 8),
+		head:     newHashTable(postingsHint(entries)),
 		bySkel:   make(map[string][]int32, len(entries)),
 		byCore:   map[string][]int32{},
 		byTokens: map[string][]int32{},
@@ -57,7 +57,7 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	}
 	ix.topMin = topPopularity(eco, entries)
 	for _, e := range entries {
-		if Validate(eco, e.Name) != nil {
+		if !plausibleName(e.Name) {
 			continue
 		}
 		c := Canonical(eco, e.Name)
@@ -118,6 +118,21 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	}
 	ix.finish()
 	return ix
+}
+
+// plausibleName is the cheap guard for list entries: every list is
+// validated where it enters (ParseList callers, the generator, Update), so
+// here only what would break the index is refused.
+func plausibleName(n string) bool { return n != "" && len(n) <= 214 }
+
+// postingsHint estimates the deletion postings of entries, so that the
+// table is sized once.
+func postingsHint(entries []Entry) int {
+	n := 0
+	for _, e := range entries {
+		n += len(e.Name) + 2
+	}
+	return n + n/4
 }
 
 // topPopularity is the popularity of the topTargets-th most used entry
