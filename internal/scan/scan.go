@@ -4,6 +4,30 @@
 // namespaces), its registry history (internal/registry) and, with Deep, the
 // code of the locked artifact itself (internal/inspect). Check is the seam
 // other commands use to judge a list of dependencies they found themselves.
+//
+// The JSON output (WriteJSON) is a contract read by scripts:
+//
+//	{
+//	  "root": "<the scanned path>",
+//	  "files":    [{"file", "format", "packages"}],      lockfiles read
+//	  "packages": [{                                     one per (file, ecosystem, name, version)
+//	      "ecosystem": "npm" | "pypi" | "rubygems" | <SBOM purl type>,
+//	      "name", "version",                             version "" when only declared
+//	      "file":   "<lockfile, relative to root>",
+//	      "origin": "<included file that pins it>",      only when not file itself
+//	      "line":   <line of the pin>,
+//	      "direct": true | false | null,                 null: the format does not say
+//	      "verdict": "clean" | "suspicious" | "malicious",
+//	      "findings": [{"rule", "severity", "message", "fix", "ids": ["MAL-…", aliases], "file", "line"}],
+//	      "ignored":  [{finding…, "reason", "expires"}], silenced by .customs.yaml
+//	      "fails": true | false                          fails the run under fail_on
+//	  }],
+//	  "setup":    [finding…],                            installer settings that let public packages in
+//	  "errors":   [{"file", "error"}],                   files that could not be read
+//	  "database": {"loaded", "date", "built", "records", "sources", "note"},
+//	  "notes":    ["…"],                                 what was skipped and why
+//	  "summary":  {"files", "packages", "malicious", "suspicious", "clean", "ignored", "errors", "failed"}
+//	}
 package scan
 
 import (
