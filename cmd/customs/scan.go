@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -103,6 +104,9 @@ Exit codes:
 		if ctx == nil {
 			ctx = context.Background()
 		}
+		// Ctrl-C stops the downloads in flight instead of waiting for them.
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
 		cache, err := cacheDir()
 		if err != nil {
 			return err
