@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"customs/internal/corpus"
 )
@@ -112,6 +113,7 @@ func TestEvaluation(t *testing.T) {
 				}
 			}
 			var alerts []string
+			start := time.Now()
 			for _, n := range sample {
 				if r := c.Check(eco, n); r.Verdict.Flagged() && r.Typosquat != nil {
 					alerts = append(alerts, n+"→"+r.Typosquat.Target+" ("+r.Typosquat.Technique+")")
@@ -119,8 +121,9 @@ func TestEvaluation(t *testing.T) {
 					alerts = append(alerts, n+": "+r.Findings[0].Message)
 				}
 			}
+			took := time.Since(start)
 			rate := float64(len(alerts)) / float64(len(sample))
-			t.Logf("alert rate %-5s %d/%d = %.2f%%", eco, len(alerts), len(sample), 100*rate)
+			t.Logf("alert rate %-5s %d/%d = %.2f%% (%.0f names/s)", eco, len(alerts), len(sample), 100*rate, float64(len(sample))/took.Seconds())
 			t.Logf("alerts %s: %s", eco, strings.Join(alerts, ", "))
 			if rate > 0.02 {
 				t.Errorf("alert rate for %s is %.2f%%, above 2%%", eco, 100*rate)

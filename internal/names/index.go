@@ -32,8 +32,9 @@ type index struct {
 	targets []target
 	byCanon map[string]int32
 
-	bloom bloom     // which hashes head holds, answered from cache
-	head  hashTable // hash → first posting
+	bloom  bloom     // which hashes head holds, answered from cache
+	head   hashTable // hash → first posting
+	hashes []uint64  // posting → hash, while the index is built
 	next  []int32   // posting → next posting with the same hash, or -1
 	tgt   []int32   // posting → target
 
@@ -49,7 +50,8 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 	ix := &index{
 		eco:      eco,
 		byCanon:  make(map[string]int32, len(entries)),
-		head:     newHashTable(postingsHint(entries)),
+		hashes:   make([]uint64, 0, postingsHint(entries)),
+		tgt:      make([]int32, 0, postingsHint(entries)),
 		bySkel:   make(map[string][]int32, len(entries)),
 		byCore:   map[string][]int32{},
 		byTokens: map[string][]int32{},
@@ -156,19 +158,25 @@ func topPopularity(eco Ecosystem, entries []Entry) float64 {
 const scopedDistanceMin = 10_000
 
 func (ix *index) add(h uint64, id int32) {
-	p := int32(len(ix.tgt))
 	ix.tgt = append(ix.tgt, id)
-	ix.next = append(ix.next, ix.head.swap(h, p))
+	ix.hashes = append(ix.hashes, h)
 }
 
-// finish sizes the Bloom filter once every posting is in.
+// finish builds the hash table and the Bloom filter once every posting is
+// in. Postings are inserted in the order of their table slots (a radix
+// sort), so that a million inserts walk memory forward instead of missing
+// the cache each time.
 func (ix *index) finish() {
-	ix.bloom = newBloom(ix.head.n)
-	for _, k := range ix.head.keys {
-		if k != 0 {
-			ix.bloom.add(k)
-		}
+	ix.head = newHashTable(len(ix.hashes))
+	ix.bloom = newBloom(len(ix.hashes))
+	ix.next = make([]int32, len(ix.hashes))
+	order := ix.head.slotOrder(ix.hashes)
+	for _, p := range order {
+		h := ix.hashes[p]
+		ix.next[p] = ix.head.swap(h, p)
+		ix.bloom.add(h)
 	}
+	ix.hashes = nil
 }
 
 // mirrorScopes publish packages named after unscoped ones on purpose
@@ -469,6 +477,34 @@ func (t *hashTable) swap(h uint64, p int32) int32 {
 			return -1
 		}
 	}
+}
+
+// slotOrder returns the postings 0..len(hashes)-1 ordered by the slot
+// their hash takes (LSD radix sort, 11 bits a pass).
+func (t *hashTable) slotOrder(hashes []uint64) []int32 {
+	const radix = 11
+	bits := 64 - t.shift
+	order := make([]int32, len(hashes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	tmp := make([]int32, len(hashes))
+	for shift := uint(0); shift < bits; shift += radix {
+		var count [1<<radix + 1]int
+		for _, p := range order {
+			count[(t.slot(hashes[p])>>shift)&(1<<radix-1)+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, p := range order {
+			d := (t.slot(hashes[p]) >> shift) & (1<<radix - 1)
+			tmp[count[d]] = p
+			count[d]++
+		}
+		order, tmp = tmp, order
+	}
+	return order
 }
 
 func (t *hashTable) grow() {
