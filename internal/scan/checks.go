@@ -236,7 +236,7 @@ func (c *checker) confusion(ctx context.Context, eco advisory.Ecosystem, p *pend
 	var fs []finding.Finding
 	var v finding.Verdict
 	if c.opts.PublicRegistry != nil {
-		fs, v, err = names.Confusion(ctx, publicLookup{c.opts.PublicRegistry}, neco, p.Name, pattern, p.Version, "asked online")
+		fs, v, err = names.Confusion(ctx, names.Online{Client: c.opts.PublicRegistry}, neco, p.Name, pattern, p.Version, "asked online")
 	}
 	if c.opts.PublicRegistry == nil || err != nil {
 		fs, v, _ = names.Confusion(ctx, c.opts.Names.Offline(), neco, p.Name, pattern, p.Version, "offline name list")
@@ -246,29 +246,6 @@ func (c *checker) confusion(ctx context.Context, eco advisory.Ecosystem, p *pend
 		out = append(out, signal{Finding: f, verdict: v})
 	}
 	return out
-}
-
-// publicLookup answers names.PublicLookup from a registry client pointed
-// at the public registries.
-type publicLookup struct{ client *registry.Client }
-
-func (l publicLookup) Versions(ctx context.Context, eco names.Ecosystem, name string) ([]string, error) {
-	aeco, ok := advisory.ParseEcosystem(string(eco))
-	if !ok {
-		return nil, fmt.Errorf("unknown ecosystem %q", eco)
-	}
-	p, err := l.client.Package(ctx, aeco, name)
-	if errors.Is(err, registry.ErrNotFound) {
-		return nil, names.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	vs := make([]string, len(p.Versions))
-	for i, v := range p.Versions {
-		vs[i] = v.Version
-	}
-	return vs, nil
 }
 
 func resolvedHost(resolved string) string {
