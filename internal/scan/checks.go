@@ -84,7 +84,9 @@ func (c *checker) check(ctx context.Context, p *pending) {
 		sigs = append(sigs, nameSigs...)
 	}
 	// A private package is not expected on the public registry's history.
-	online := fromRegistry && !internal && p.Version != ""
+	// A name no registry accepts (a lockfile alias, a path, "..") is never
+	// put into a registry URL.
+	online := fromRegistry && !internal && p.Version != "" && validName(eco, p.Name)
 	if online && c.opts.Registry != nil {
 		sigs = append(sigs, c.registryHistory(ctx, eco, p)...)
 	}
@@ -276,6 +278,11 @@ func (c *checker) endpointHost(eco advisory.Ecosystem, name string) string {
 		return resolvedHost(e.PyPI)
 	}
 	return resolvedHost(e.RubyGems)
+}
+
+func validName(eco advisory.Ecosystem, name string) bool {
+	neco, err := names.ParseEcosystem(lowerEco(eco))
+	return err == nil && names.Validate(neco, name) == nil
 }
 
 func lowerEco(eco advisory.Ecosystem) string { return strings.ToLower(string(eco)) }

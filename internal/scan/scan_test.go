@@ -529,6 +529,23 @@ func TestSARIFPointsAtTheLockfileLine(t *testing.T) {
 	}
 }
 
+func TestHostileNamesNeverReachARegistryURL(t *testing.T) {
+	srv := registrytest.New(t)
+	deps := []lockfileDep{
+		{Ecosystem: "npm", Name: "../../admin", Version: "1.0.0", File: "package-lock.json", Source: "registry"},
+		{Ecosystem: "pypi", Name: "a/../../b", Version: "1.0", File: "requirements.txt", Source: "registry"},
+	}
+	res := scan.Check(context.Background(), deps, scan.Options{Registry: registry.New(registry.Options{Endpoints: srv.Endpoints()}), Deep: true, CacheDir: t.TempDir()})
+	if n := srv.Requests.Load(); n != 0 {
+		t.Errorf("%d requests made for invalid names", n)
+	}
+	for _, p := range res.Packages {
+		if len(p.Findings) != 0 {
+			t.Errorf("%s: %+v", p.Name, p.Findings)
+		}
+	}
+}
+
 func TestCheckIsUsableWithoutDiscovery(t *testing.T) {
 	// The seam for diff --base: judge dependencies someone else selected.
 	db := corpusDB(t)
