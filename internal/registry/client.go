@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -324,6 +325,11 @@ func (c *Client) Download(ctx context.Context, url string, limit int64) ([]byte,
 
 // Package returns the publication history of a package in eco.
 func (c *Client) Package(ctx context.Context, eco advisory.Ecosystem, name string) (*Package, error) {
+	// Escaping keeps a name inside its path segment; these would still
+	// name another resource.
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "\x00\r\n") {
+		return nil, fmt.Errorf("registry history: %q is not a package name", name)
+	}
 	switch eco {
 	case advisory.NPM:
 		return c.npmPackage(ctx, name)
