@@ -201,7 +201,7 @@ func (c *Checker) Check(eco Ecosystem, name string) Result {
 	if err := Validate(eco, name); err != nil {
 		r.Error = err.Error()
 		r.add(finding.Finding{Rule: RuleInvalid, Severity: finding.Medium,
-			Message: fmt.Sprintf("%q is not a valid %s name: %v", finding.Snippet([]byte(name)), eco, err),
+			Message: fmt.Sprintf("%s is not a valid %s name: %v", finding.Snippet([]byte(name)), eco, err),
 			Fix:     "check the spelling; no installer can fetch this name from the registry"}, finding.Suspicious)
 		return r
 	}
