@@ -35,8 +35,8 @@ type index struct {
 	bloom  bloom     // which hashes head holds, answered from cache
 	head   hashTable // hash → first posting
 	hashes []uint64  // posting → hash, while the index is built
-	next  []int32   // posting → next posting with the same hash, or -1
-	tgt   []int32   // posting → target
+	next   []int32   // posting → next posting with the same hash, or -1
+	tgt    []int32   // posting → target
 
 	topMin float64 // popularity from which a target is one of the most used
 
