@@ -300,9 +300,13 @@ var techniqueWeight = map[string]float64{
 	"misspelling":     0.54,
 }
 
-// bestSquat finds the most convincing popular package that name imitates.
+// bestSquat finds the most convincing package that name imitates. A name
+// in the popular list is no squat of another popular one.
 func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popular bool) (squatMatch, bool) {
 	var best squatMatch
+	if popular {
+		return best, false
+	}
 	canon := Canonical(eco, name)
 	scope, _, scoped := SplitScope(name)
 	consider := func(t target, tech string, factor float64, anyPopularity bool) {
@@ -312,10 +316,10 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		if tScope, _, tScoped := SplitScope(t.name); eco == NPM && scoped && tScoped && strings.EqualFold(scope, tScope) {
 			return // a scope has one owner: the same scope is never a squat
 		}
-		mag := magnitude(t.pop.Monthly)
-		if popular || pop.Monthly*minRatio > t.pop.Monthly {
-			return // a popular package is not a squat of another one
+		if pop.Monthly*minRatio > t.pop.Monthly {
+			return // not enough more popular to be the one imitated
 		}
+		mag := magnitude(t.pop.Monthly)
 		if anyPopularity {
 			// Equal but for separators, case or look-alikes, an
 			// organisation's package without its scope, or an unknown
@@ -352,84 +356,80 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		tech := sameSkeletonTechnique(name, e.Name)
 		// PyPI folds separators itself; there only look-alikes count
 		// whatever the popularity.
-		any := eco != PyPI || tech == "homoglyph"
+		anyPopularity := eco != PyPI || tech == "homoglyph"
 		// Of several spellings, the one closest to the name is the one
 		// imitated.
 		closeness := 1 - 0.02*float64(osaDistance(lower, strings.ToLower(e.Name), 5))
-		consider(t, tech, closeness, any)
+		consider(t, tech, closeness, anyPopularity)
 	}
 
 	plain := plainOf(name)
-	if !popular {
-		st.ix.near(plain, func(id int32, dist int, against string) {
-			t := st.ix.targets[id]
-			switch {
-			case dist == 0:
-				consider(t, sameSkeletonTechnique(name, t.name), 1, false)
-			case against != t.plain: // one edit from the target's core
-				consider(t, editTechnique(plain, against, dist), 0.9*lengthWeight(min(len(plain), len(against))), false)
-			default:
-				consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain)))*firstLetterWeight(plain, t.plain), false)
-			}
-		})
-		if core := coreOf(eco, name); core != "" && core != plain {
-			for _, id := range st.ix.bySkel[foldPart(core)] {
-				consider(st.ix.targets[id], "prefix/suffix", 1, false)
-			}
-			// Both names carry an affix around the same core: weaker.
-			for _, id := range st.ix.byCore[core] {
-				consider(st.ix.targets[id], "prefix/suffix", 0.85, false)
-			}
-			// An affix around a misspelt name ("ethetsjs").
-			if len(core) >= 5 {
-				st.ix.near(core, func(id int32, dist int, against string) {
-					if t := st.ix.targets[id]; dist > 0 {
-						consider(t, editTechnique(core, against, dist), 0.8*lengthWeight(min(len(core), len(against))), false)
-					}
-				})
-			}
+	st.ix.near(plain, func(id int32, dist int, against string) {
+		t := st.ix.targets[id]
+		switch {
+		case dist == 0:
+			consider(t, sameSkeletonTechnique(name, t.name), 1, false)
+		case against != t.plain: // one edit from the target's core
+			consider(t, editTechnique(plain, against, dist), 0.9*lengthWeight(min(len(plain), len(against))), false)
+		default:
+			consider(t, editTechnique(plain, t.plain, dist), lengthWeight(min(len(plain), len(t.plain)))*firstLetterWeight(plain, t.plain), false)
 		}
-		if k := tokenKey(name); k != "" && !scoped {
-			for _, id := range st.ix.byTokens[k] {
-				consider(st.ix.targets[id], "token reorder", 1, false)
-			}
+	})
+	if core := coreOf(eco, name); core != "" && core != plain {
+		for _, id := range st.ix.bySkel[foldPart(core)] {
+			consider(st.ix.targets[id], "prefix/suffix", 1, false)
 		}
-		if eco == NPM && !scoped && pop.Downloads < scopeConfusionEstablished {
-			for _, id := range st.ix.byPart[foldPart(name)] {
-				consider(st.ix.targets[id], "scope confusion", 1, true)
-			}
+		// Both names carry an affix around the same core: weaker.
+		for _, id := range st.ix.byCore[core] {
+			consider(st.ix.targets[id], "prefix/suffix", 0.85, false)
 		}
-		if rest, ok := withoutFillers(name); ok {
-			for _, id := range st.ix.bySkel[foldPart(rest)] {
-				consider(st.ix.targets[id], "combosquat", 1, false)
-			}
+		// An affix around a misspelt name ("ethetsjs").
+		if len(core) >= 5 {
+			st.ix.near(core, func(id int32, dist int, against string) {
+				if t := st.ix.targets[id]; dist > 0 {
+					consider(t, editTechnique(core, against, dist), 0.8*lengthWeight(min(len(core), len(against))), false)
+				}
+			})
 		}
 	}
-	if !popular {
-		// A name the registry's full list does not hold, one edit from
-		// one that it does: the list is dated, so that one is the older
-		// package. (npm's list is only the used part of the registry.)
-		if !pop.Listed && len(plain) >= 6 && eco != NPM {
-			fallback := best.conf < suspiciousAt
-			near, _ := st.set.Near(name, 1)
-			for _, e := range near {
-				t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
-				if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
-					t.pop = st.ix.targets[id].pop
-				}
-				dist := osaDistance(plain, t.plain, 2)
-				if dist == 0 || affixOnly(plain, t.plain, dist) {
-					continue
-				}
-				// A doubled or swapped letter is a typo so plainly that
-				// it competes with popular targets; other edits only
-				// count when no popular target was found.
-				tech := editTechnique(plain, t.plain, dist)
-				if !fallback && tech != "repetition" && tech != "transposition" {
-					continue
-				}
-				consider(t, tech, lengthWeight(min(len(plain), len(t.plain))), true)
+	if k := tokenKey(name); k != "" && !scoped {
+		for _, id := range st.ix.byTokens[k] {
+			consider(st.ix.targets[id], "token reorder", 1, false)
+		}
+	}
+	if eco == NPM && !scoped && pop.Downloads < scopeConfusionEstablished {
+		for _, id := range st.ix.byPart[foldPart(name)] {
+			consider(st.ix.targets[id], "scope confusion", 1, true)
+		}
+	}
+	if rest, ok := withoutFillers(name); ok {
+		for _, id := range st.ix.bySkel[foldPart(rest)] {
+			consider(st.ix.targets[id], "combosquat", 1, false)
+		}
+	}
+	// A name the registry's full list does not hold, one edit from one
+	// that it does: the list is dated, so that one is the older package.
+	// (npm's list is only the used part of the registry.)
+	if !pop.Listed && len(plain) >= 6 && eco != NPM {
+		fallback := best.conf < suspiciousAt
+		near, _ := st.set.Near(name, 1)
+		for _, e := range near {
+			t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
+			if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
+				t.pop = st.ix.targets[id].pop
 			}
+			dist := osaDistance(plain, t.plain, 2)
+			if dist == 0 || affixOnly(plain, t.plain, dist) {
+				continue
+			}
+			// A doubled or swapped letter is a typo so plainly that
+			// it competes with popular targets; other edits only
+			// count when no popular target was found.
+			tech := editTechnique(plain, t.plain, dist)
+			if !fallback && tech != "repetition" && tech != "transposition" {
+				continue
+			}
+			consider(t, tech, lengthWeight(min(len(plain), len(t.plain))), true)
 		}
 	}
 	return best, best.conf >= suspiciousAt
