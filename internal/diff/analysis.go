@@ -38,42 +38,49 @@ func (a *analysis) signal(v finding.Verdict, f finding.Finding) {
 	a.signals = append(a.signals, Signal{v, f})
 }
 
-// file runs the analyser on the new content of one file: the added regions
-// cut out and joined (so that a minified bundle whose one line gained a
-// payload is judged on the payload alone), lines mapped back to the new
-// file. A hit that the old version of the file already had is not news.
-// It reports whether the added content brings obfuscation the old did not have.
-func (a *analysis) file(path string, oldData, newData []byte, regions []Region, role, oldRole analyze.Role) (obfuscated bool) {
-	var buf bytes.Buffer
+// addedHits runs the analyser on the new content of one file: the added
+// regions cut out and joined (so that a minified bundle whose one line
+// gained a payload is judged on the payload alone), lines mapped back to the
+// new file. A hit that the old version of the file already had is not news.
+// It is safe to call from several goroutines.
+func addedHits(engine *analyze.Engine, path string, oldData, newData []byte, regions []Region, role, oldRole analyze.Role) []addedHit {
 	type span struct{ bufLine, fileLine int }
-	spans := make([]span, 0, len(regions))
-	line := 1
-	for _, r := range regions {
-		spans = append(spans, span{line, r.StartLine})
-		chunk := newData[r.Start:r.End]
-		buf.Write(chunk)
-		line += bytes.Count(chunk, []byte{'\n'})
-		if len(chunk) > 0 && chunk[len(chunk)-1] != '\n' {
-			buf.WriteByte('\n')
-			line++
+	var text []byte
+	var spans []span
+	if len(regions) == 1 {
+		text, spans = newData[regions[0].Start:regions[0].End], []span{{1, regions[0].StartLine}}
+	} else {
+		var buf bytes.Buffer
+		line := 1
+		for _, r := range regions {
+			spans = append(spans, span{line, r.StartLine})
+			chunk := newData[r.Start:r.End]
+			buf.Write(chunk)
+			line += bytes.Count(chunk, []byte{'\n'})
+			if len(chunk) > 0 && chunk[len(chunk)-1] != '\n' {
+				buf.WriteByte('\n')
+				line++
+			}
 		}
+		text = buf.Bytes()
 	}
 	// The language comes from the whole file: the added text alone may have
 	// lost the shebang that names it.
 	lang := analyze.Language(path, newData)
-	hits := a.engine.File(path, buf.Bytes(), analyze.FileContext{Role: role, Language: lang})
+	hits := engine.File(path, text, analyze.FileContext{Role: role, Language: lang})
 	if len(hits) == 0 {
-		return false
+		return nil
 	}
 	var old map[string]bool
 	if oldData != nil {
 		old = map[string]bool{}
-		for _, h := range a.engine.File(path, oldData, analyze.FileContext{Role: oldRole, Language: lang}) {
+		for _, h := range engine.File(path, oldData, analyze.FileContext{Role: oldRole, Language: lang}) {
 			old[h.Rule.ID] = true
 			old[h.Rule.ID+"\x00"+h.Evidence] = true
 		}
 	}
 	appended := oldData != nil && len(newData) > len(oldData) && bytes.HasPrefix(newData, oldData)
+	var out []addedHit
 	for _, h := range hits {
 		// Obfuscation is judged per file (its evidence differs with every
 		// build); other hits by what they matched.
@@ -86,10 +93,19 @@ func (a *analysis) file(path string, oldData, newData []byte, regions []Region, 
 				break
 			}
 		}
-		a.hits = append(a.hits, addedHit{hit: h, changed: oldData != nil, appended: appended})
-		obfuscated = obfuscated || h.Rule.Class == rules.Obfuscation && strongObfuscation[h.Rule.Detector]
+		out = append(out, addedHit{hit: h, changed: oldData != nil, appended: appended})
 	}
-	return obfuscated
+	return out
+}
+
+// obfuscates reports whether hits show obfuscation of the strong kind.
+func obfuscates(hits []addedHit) bool {
+	for _, h := range hits {
+		if h.hit.Rule.Class == rules.Obfuscation && strongObfuscation[h.hit.Rule.Detector] {
+			return true
+		}
+	}
+	return false
 }
 
 // fileEvidence is the added-code evidence of one file, for weighing.

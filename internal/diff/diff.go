@@ -14,7 +14,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"customs/internal/analyze"
 	"customs/internal/finding"
@@ -154,65 +157,39 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 	}
 	sort.Strings(paths)
 	a := analysis{engine: opt.Engine, result: r, signals: []Signal{}}
+	// Pick the files that differ (cheap), then work out their added content
+	// and analyse it on every core, then gather the results in path order.
+	var work []*fileWork
 	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		nf := newS.files[p]
 		of := oldS.files[p]
-		if of != nil && of.sum == nf.sum {
-			r.Unchanged++
-			continue
-		}
-		fc := FileChange{Path: p, NewSize: nf.size, Binary: nf.binary, Native: nf.native}
-		role := roles.of(p)
-		if role != analyze.RoleCode {
-			fc.Role = role.String()
-		}
 		switch {
-		case of == nil && oldSums[nf.sum]:
-			r.Unchanged++ // moved or copied, same bytes
-			continue
-		case of == nil:
-			fc.Status = Added
-			fc.regions = wholeFile(nf.data)
+		case of != nil && of.sum == nf.sum, of == nil && oldSums[nf.sum]:
+			r.Unchanged++ // unchanged, or moved or copied with the same bytes
 		default:
-			fc.Status = Changed
-			fc.OldSize = of.size
-			if nf.data != nil && of.data != nil {
-				fc.regions = addedRegions(of.data, nf.data)
-				fc.Appended = len(nf.data) > len(of.data) && commonPrefix(of.data, nf.data) == len(of.data)
-			} else {
-				// The old file was binary or too large to keep: all of it is new.
-				fc.regions = wholeFile(nf.data)
-			}
+			work = append(work, &fileWork{path: p, old: of, new: nf, role: roles.of(p), oldRole: oldRoles.of(p)})
 		}
-		for _, reg := range fc.regions {
-			fc.AddedLines += reg.Lines()
-			fc.AddedBytes += reg.End - reg.Start
-		}
-		if nf.native && !oldHadNative {
-			a.newNative = append(a.newNative, p)
+	}
+	if err := parallel(ctx, len(work), func(i int) { work[i].run(opt.Engine) }); err != nil {
+		return nil, err
+	}
+	for _, w := range work {
+		fc := w.change
+		if w.new.native && !oldHadNative {
+			a.newNative = append(a.newNative, w.path)
 			a.signal(finding.Suspicious, finding.Finding{
-				Rule: "diff-new-binary", Severity: finding.High, File: p,
+				Rule: "diff-new-binary", Severity: finding.High, File: w.path,
 				Message: "the new version ships a native executable; the old one had none",
 				Fix:     "check where the binary comes from and whether the release notes explain it",
 			})
 		}
-		if nf.data != nil && len(fc.regions) > 0 {
-			var oldData []byte
-			if of != nil {
-				oldData = of.data
-			}
-			fc.NewlyObfuscated = a.file(p, oldData, nf.data, fc.regions, role, oldRoles.of(p))
-			fc.NewlyMinified = oldData != nil && longestLine(oldData) < plainLine && longestRegionLine(nf.data, fc.regions) >= minifiedLine
-			if fc.NewlyMinified {
-				a.signal(finding.Clean, finding.Finding{
-					Rule: "diff-newly-minified", Severity: finding.Low, File: p,
-					Message: fmt.Sprintf("minified code appeared in %s, a file that was plain", safe(p)),
-				})
-			}
+		if fc.NewlyMinified {
+			a.signal(finding.Clean, finding.Finding{
+				Rule: "diff-newly-minified", Severity: finding.Low, File: w.path,
+				Message: fmt.Sprintf("minified code appeared in %s, a file that was plain", safe(w.path)),
+			})
 		}
+		a.hits = append(a.hits, w.hits...)
 		r.Files = append(r.Files, fc)
 	}
 	for p, of := range oldS.files {
@@ -228,6 +205,72 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 	compareRepository(r, &a, oldS.meta.Repository, newS.meta.Repository)
 	a.judge(string(newS.meta.Ecosystem))
 	return r, nil
+}
+
+// fileWork is one file that differs between the versions, and what was
+// found in it.
+type fileWork struct {
+	path          string
+	old, new      *file // old is nil for an added file
+	role, oldRole analyze.Role
+	change        FileChange
+	hits          []addedHit
+}
+
+// run works out the new content of the file and analyses it.
+func (w *fileWork) run(engine *analyze.Engine) {
+	nf, of := w.new, w.old
+	fc := FileChange{Path: w.path, NewSize: nf.size, Binary: nf.binary, Native: nf.native}
+	if w.role != analyze.RoleCode {
+		fc.Role = w.role.String()
+	}
+	var oldData []byte
+	if of == nil {
+		fc.Status = Added
+		fc.regions = wholeFile(nf.data)
+	} else {
+		fc.Status = Changed
+		fc.OldSize = of.size
+		oldData = of.data
+		if nf.data != nil && of.data != nil {
+			fc.regions = addedRegions(of.data, nf.data)
+			fc.Appended = len(nf.data) > len(of.data) && commonPrefix(of.data, nf.data) == len(of.data)
+		} else {
+			// The old file was binary or too large to keep: all of it is new.
+			fc.regions = wholeFile(nf.data)
+		}
+	}
+	for _, reg := range fc.regions {
+		fc.AddedLines += reg.Lines()
+		fc.AddedBytes += reg.End - reg.Start
+	}
+	if len(fc.regions) > 0 {
+		w.hits = addedHits(engine, w.path, oldData, nf.data, fc.regions, w.role, w.oldRole)
+		fc.NewlyObfuscated = obfuscates(w.hits)
+		fc.NewlyMinified = oldData != nil && longestRegionLine(nf.data, fc.regions) >= minifiedLine && longestLine(oldData) < plainLine
+	}
+	w.change = fc
+}
+
+// parallel calls fn(0..n-1) on every core; it stops early when ctx ends.
+func parallel(ctx context.Context, n int, fn func(i int)) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
 }
 
 func versionOf(s *snapshot) Version {

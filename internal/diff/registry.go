@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,7 +131,7 @@ func previous(ctx context.Context, f Fetcher, ref Ref) (prev, cur Ref, err error
 	return prev, cur, nil
 }
 
-func loadTarget(ctx context.Context, f Fetcher, arg string, known map[[sha256.Size]byte]bool) (*snapshot, *RegistryInfo, error) {
+func loadTarget(ctx context.Context, f Fetcher, arg string, known map[digest]bool) (*snapshot, *RegistryInfo, error) {
 	ref, ok, err := ParseRef(arg)
 	if err != nil {
 		return nil, nil, err

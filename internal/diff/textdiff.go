@@ -53,7 +53,7 @@ func addedRegions(oldData, newData []byte) []Region {
 	}
 	oldMid, newMid := oldData[lp:oldEnd], newData[lp:ls]
 
-	counts := make(map[uint64]int)
+	counts := make(map[uint64]int32, bytes.Count(oldMid, []byte{'\n'})+1)
 	forEachLine(oldMid, func(_ int, line []byte) { counts[lineHash(line)]++ })
 
 	firstLine := 1 + bytes.Count(newData[:lp], []byte{'\n'})
@@ -106,7 +106,11 @@ func addedRegions(oldData, newData []byte) []Region {
 // lineHash identifies a line by its content without the line ending, so
 // that a last line that gained a newline is not new.
 func lineHash(line []byte) uint64 {
-	return maphash.Bytes(seed, bytes.TrimRight(line, "\r\n"))
+	n := len(line)
+	for n > 0 && (line[n-1] == '\n' || line[n-1] == '\r') {
+		n--
+	}
+	return maphash.Bytes(seed, line[:n])
 }
 
 // forEachLine calls fn with each line of b (including its newline) and its offset.
