@@ -248,3 +248,14 @@ func FuzzMatcher(f *testing.F) {
 		}
 	})
 }
+
+func TestPyScopesContinuation(t *testing.T) {
+	src := "class A:\n    def send(\n        self, x,\n    ):\n        requests.get(x)\n\nrequests.get('https://x.example')\n"
+	p := newPyScopes([]byte(src))
+	if p.runsOnImport(strings.Index(src, "requests.get(x)")) {
+		t.Error("a method body after a multi-line signature runs on import")
+	}
+	if !p.runsOnImport(strings.LastIndex(src, "requests.get")) {
+		t.Error("module-level call does not run on import")
+	}
+}

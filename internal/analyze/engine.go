@@ -242,6 +242,7 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 	// scannedTo[i] is how far rule i's pattern has already looked, so that
 	// keywords close together do not rerun it over the same bytes.
 	var scannedTo map[int]int
+	var scopes *pyScopes // built on the first module-scoped match
 	gated := map[string]bool{}
 	s.e.prefilter.scan(data, func(kw, start, end int) {
 		for _, ri := range s.e.keywordRules[kw] {
@@ -266,8 +267,13 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 				continue
 			}
 			ms, me := from+loc[0], from+loc[1]
-			if c.rule.Scope == rules.ScopeModule && !pyRunsOnImport(data, ms) {
-				continue
+			if c.rule.Scope == rules.ScopeModule {
+				if scopes == nil {
+					scopes = newPyScopes(data)
+				}
+				if !scopes.runsOnImport(ms) {
+					continue
+				}
 			}
 			s.add(c, lineOf(ms), evidence(data, ms, me), decoded)
 		}

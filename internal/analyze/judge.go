@@ -58,9 +58,9 @@ var combos = []struct {
 }{
 	{"combo-recon-network", "recon", "network", finding.High, RoleImport, "",
 		"collects host or user identity and makes network requests in the same file: the shape of a beacon"},
-	{"combo-host-import-network", "host", "import-network", finding.High, RoleCode, "",
+	{"combo-host-import-network", "host", "import-network", finding.High, RoleImport, "",
 		"reads the host name and sends requests when imported: the shape of an import-time beacon"},
-	{"combo-recon-import-network", "recon", "import-network", finding.High, RoleCode, "",
+	{"combo-recon-import-network", "recon", "import-network", finding.High, RoleImport, "",
 		"reads the user's identity and sends requests when imported: the shape of an import-time beacon"},
 	{"combo-credentials-network", "credentials", "network", finding.High, RoleImport, "",
 		"reads credentials or secrets and makes network requests in the same file: the shape of a stealer"},

@@ -2,47 +2,121 @@ package analyze
 
 import "bytes"
 
-// maxScopeLines bounds how far back pyRunsOnImport looks for the block
-// enclosing a statement.
-const maxScopeLines = 400
+// pyScopes says, for each line of a Python file, whether the line runs when
+// the module is imported. It reads indentation and triple-quoted strings
+// line by line rather than parsing, so odd layouts can mislead it; that is
+// acceptable for weighing evidence.
+type pyScopes struct {
+	data       []byte
+	lineStarts []int
+	// owner[i] is "" when line i runs at import (module level, or in
+	// class/if/try/with/for blocks at module level), the name of the
+	// top-level function holding it, or "\x00" when it never runs on
+	// import by itself (a method, a nested function, a comment, a string,
+	// or under `if __name__ == "__main__":`).
+	owner []string
+}
 
-// pyRunsOnImport reports whether the Python statement at off runs when its
-// module is imported: it sits at module level (possibly inside if/try/with
-// /for/class blocks), or inside a top-level function that the module
-// itself calls at top level. Code under `if __name__ == "__main__":` does
-// not run on import. Indentation is read line by line, without parsing,
-// so continuation lines and strings can mislead it; it errs towards "runs".
-func pyRunsOnImport(data []byte, off int) bool {
-	start := bytes.LastIndexByte(data[:off], '\n') + 1
-	indent := leadingSpace(data[start:])
-	stmt := data[start+indent:]
-	for _, p := range [][]byte{[]byte("def "), []byte("async def "), []byte("class "), []byte(">>>"), []byte("...")} {
-		if bytes.HasPrefix(stmt, p) {
-			return false // a definition or a doctest line, not a call
+const never = "\x00"
+
+func newPyScopes(data []byte) *pyScopes {
+	p := &pyScopes{data: data}
+	type block struct {
+		indent int
+		owner  string
+	}
+	var stack []block
+	inString := false
+	depth := 0 // open brackets: lines inside them continue a statement
+	prev := ""
+	for start := 0; start <= len(data); {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start
 		}
-	}
-	if inTripleQuotes(data[:start]) {
-		return false // docstring text
-	}
-	for n := 0; indent > 0 && start > 0 && n < maxScopeLines; n++ {
-		end := start - 1
-		start = bytes.LastIndexByte(data[:end], '\n') + 1
 		line := data[start:end]
+		p.lineStarts = append(p.lineStarts, start)
 		ind := leadingSpace(line)
 		body := bytes.TrimSpace(line[ind:])
-		if len(body) == 0 || body[0] == '#' || ind >= indent {
-			continue
-		}
-		indent = ind
+		quotes := bytes.Count(line, []byte(`"""`)) + bytes.Count(line, []byte(`'''`))
+		owner := never
 		switch {
-		case bytes.HasPrefix(body, []byte("def ")), bytes.HasPrefix(body, []byte("async def ")):
-			return ind == 0 && calledAtTop(data, funcName(body))
-		case bytes.HasPrefix(body, []byte("if __name__")):
-			return false
+		case inString || len(body) == 0 || body[0] == '#':
+			// text of a string, blank or comment: never a statement
+		case depth > 0:
+			owner = prev // a continuation line belongs to its statement
+		default:
+			for len(stack) > 0 && stack[len(stack)-1].indent >= ind {
+				stack = stack[:len(stack)-1]
+			}
+			owner = ""
+			if len(stack) > 0 {
+				owner = stack[len(stack)-1].owner
+			}
+			switch {
+			case owner != "":
+				// inside a function (or never): stays so; nested blocks too
+			case bytes.HasPrefix(body, []byte("def ")) || bytes.HasPrefix(body, []byte("async def ")):
+				name := string(funcName(body))
+				if ind > 0 || name == "" {
+					name = never // a method or nested function
+				}
+				stack = append(stack, block{ind, name})
+				owner = never // the def line itself calls nothing
+			case bytes.HasPrefix(body, []byte("if __name__")):
+				stack = append(stack, block{ind, never})
+			case bytes.HasPrefix(body, []byte("class ")):
+				stack = append(stack, block{ind, ""})
+			}
+		}
+		p.owner = append(p.owner, owner)
+		if !inString && len(body) > 0 && body[0] != '#' {
+			if depth == 0 {
+				prev = owner
+			}
+			depth = max(0, depth+bracketBalance(body))
+		}
+		if quotes%2 == 1 {
+			inString = !inString
+		}
+		start = end + 1
+	}
+	return p
+}
+
+// runsOnImport reports whether the statement at off runs when the module
+// is imported: at module level, or in a top-level function the module
+// itself calls at top level.
+func (p *pyScopes) runsOnImport(off int) bool {
+	i, _ := searchInts(p.lineStarts, off)
+	switch owner := p.owner[i]; owner {
+	case "":
+		return true
+	case never:
+		return false
+	default:
+		return p.calledAtTop(owner)
+	}
+}
+
+// searchInts finds the line holding off: the last start <= off.
+func searchInts(starts []int, off int) (int, bool) {
+	lo, hi := 0, len(starts)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if starts[m] <= off {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	return true
+	return max(lo-1, 0), true
 }
+
+// pyRunsOnImport is runsOnImport for a single question.
+func pyRunsOnImport(data []byte, off int) bool { return newPyScopes(data).runsOnImport(off) }
 
 func leadingSpace(line []byte) int {
 	i := 0
@@ -62,34 +136,54 @@ func funcName(def []byte) []byte {
 	return nil
 }
 
-// calledAtTop reports whether name( is called at the start of a top-level
-// line (name(), x = name(), or threading.Thread(target=name)).
-func calledAtTop(data, name []byte) bool {
-	if len(name) == 0 {
-		return false
-	}
-	call := append(append([]byte{}, name...), '(')
-	for off := 0; ; {
-		i := bytes.Index(data[off:], call)
-		if i < 0 {
-			break
-		}
-		p := off + i
-		off = p + len(call)
-		ls := bytes.LastIndexByte(data[:p], '\n') + 1
-		prefix := data[ls:p]
-		if leadingSpace(prefix) != 0 || bytes.HasPrefix(bytes.TrimSpace(prefix), []byte("def ")) {
-			continue
-		}
-		if len(prefix) == 0 || bytes.HasSuffix(bytes.TrimRight(prefix, " "), []byte("=")) {
-			return true
+// calledAtTop reports whether the function name is called by a statement
+// that runs on import (name(), x = name(), threading.Thread(target=name)).
+func (p *pyScopes) calledAtTop(name string) bool {
+	call := []byte(name + "(")
+	target := []byte("target=" + name)
+	for _, pat := range [][]byte{call, target} {
+		for off := 0; ; {
+			i := bytes.Index(p.data[off:], pat)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(pat)
+			if at > 0 && pat[0] != 't' && isIdent(p.data[at-1]) {
+				continue // another name ending in this one, or a method
+			}
+			if line, _ := searchInts(p.lineStarts, at); p.owner[line] == "" {
+				return true
+			}
 		}
 	}
-	return bytes.Contains(data, append([]byte("target="), name...))
+	return false
 }
 
-// inTripleQuotes reports whether the end of prefix lies inside a
-// triple-quoted string, by the parity of the quote markers before it.
-func inTripleQuotes(prefix []byte) bool {
-	return bytes.Count(prefix, []byte(`"""`))%2 == 1 || bytes.Count(prefix, []byte(`'''`))%2 == 1
+func isIdent(b byte) bool {
+	return b == '_' || b == '.' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// bracketBalance counts opening minus closing brackets on a line, ignoring
+// a trailing comment and (roughly) quoted text.
+func bracketBalance(line []byte) int {
+	n := 0
+	var quote byte
+	for _, c := range line {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '#':
+			return n
+		case c == '(' || c == '[' || c == '{':
+			n++
+		case c == ')' || c == ']' || c == '}':
+			n--
+		}
+	}
+	return n
 }
