@@ -64,7 +64,8 @@ sets internal namespaces, allowed names, the cooldown, fail_on and ignores
 
 Exit codes:
   0  nothing flagged at or above fail_on, and every lockfile was read
-  1  at least one dependency flagged (wins over 2)
+  1  at least one dependency flagged, or an installer setting that lets
+     public packages shadow internal ones (wins over 2)
   2  bad usage, or a lockfile could not be read and nothing was flagged`,
 		Example: `  customs scan
   customs scan ./service --format sarif > customs.sarif
@@ -77,7 +78,7 @@ Exit codes:
 	f.StringVarP(&format, "format", "f", "text", "output format: text, json or sarif")
 	f.BoolVar(&offline, "offline", false, "only checks that need no network (no registry history, no downloads; --deep then uses cached verdicts only)")
 	f.BoolVar(&deep, "deep", false, "download and inspect every locked artifact (verdicts cached by digest)")
-	f.StringVar(&dbPath, "db", "", "OSV data to use: a directory, an all.zip, a JSON or JSON-lines file (default: the `customs db update` cache)")
+	f.StringVar(&dbPath, "db", "", "OSV `PATH` to use: a directory, an all.zip, a JSON or JSON-lines file (default: what db update downloaded)")
 	f.StringVar(&policyPath, "policy", "", "policy file (default: .customs.yaml in DIR or a parent)")
 	f.StringVar(&failOn, "fail-on", "", "lowest verdict that makes the exit code 1: suspicious or malicious (overrides the policy)")
 	f.DurationVar(&cooldown, "cooldown", 0, "minimum release age before a version is trusted, e.g. 72h (overrides the policy; default 72h)")
