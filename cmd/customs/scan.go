@@ -49,6 +49,9 @@ checks each dependency they pin:
                     new install scripts, new publisher or maintainers,
                     provenance dropped, release after a long silence,
                     unusual version jump (online; --offline skips it)
+  installer setup   settings that let a public package shadow an internal
+                    one: pip extra indexes, unmapped npm scopes, several
+                    global Bundler sources
   --deep            download each locked artifact, verify it against the
                     lockfile's hash and inspect its code; verdicts are cached
                     by content digest
