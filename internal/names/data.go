@@ -62,23 +62,6 @@ func dataFS(cacheDir string) []fs.FS {
 	return []fs.FS{os.DirFS(cacheDir), sub}
 }
 
-func readFirst(fss []fs.FS, name string) ([]byte, error) {
-	var errs []error
-	for _, f := range fss {
-		b, err := fs.ReadFile(f, name)
-		if err == nil {
-			return b, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
-}
-
 // LoadMeta reads the dates of the lists in use (cache entries override the
 // embedded ones per ecosystem).
 func LoadMeta(cacheDir string) (Meta, error) {
@@ -100,32 +83,57 @@ func LoadMeta(cacheDir string) (Meta, error) {
 	return m, nil
 }
 
-// loadPopular reads the popular list of eco.
+// loadPopular reads the popular list of eco: the cached one, or the
+// embedded one when the cache has none or a broken one.
 func loadPopular(fss []fs.FS, eco Ecosystem) (*List, error) {
-	b, err := readFirst(fss, popularFile(eco))
-	if err != nil {
-		return nil, err
-	}
-	l, err := ParseList(bytesReader(b))
-	if err != nil {
-		return l, fmt.Errorf("%s: %w", popularFile(eco), err)
-	}
-	return l, nil
+	return loadFirst(fss, popularFile(eco), func(b []byte) (*List, error) {
+		if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			return nil, errors.New("not gzip-compressed")
+		}
+		l, err := ParseList(bytesReader(b))
+		if err == nil && len(l.Entries) == 0 {
+			err = errors.New("no names")
+		}
+		return l, err
+	})
 }
 
 var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(512<<20))
 
-// loadNameSet reads and decompresses the name set of eco.
+// loadNameSet reads and decompresses the name set of eco, falling back
+// like loadPopular.
 func loadNameSet(fss []fs.FS, eco Ecosystem) (*NameSet, error) {
-	b, err := readFirst(fss, namesFile(eco))
-	if err != nil {
-		return nil, err
+	return loadFirst(fss, namesFile(eco), func(b []byte) (*NameSet, error) {
+		raw, err := zstdDecoder.DecodeAll(b, nil)
+		if err != nil {
+			return nil, err
+		}
+		return LoadNameSet(eco, raw)
+	})
+}
+
+// loadFirst decodes file from the first of fss that holds a good copy;
+// the errors of broken copies are returned only when none is good.
+func loadFirst[T any](fss []fs.FS, file string, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	var errs []error
+	for _, f := range fss {
+		b, err := fs.ReadFile(f, file)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil {
+			var v T
+			if v, err = decode(b); err == nil {
+				return v, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", file, err))
 	}
-	raw, err := zstdDecoder.DecodeAll(b, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", namesFile(eco), err)
+	if len(errs) == 0 {
+		return zero, fmt.Errorf("%s: %w", file, fs.ErrNotExist)
 	}
-	return LoadNameSet(eco, raw)
+	return zero, errors.Join(errs...)
 }
 
 // CompressNameSet compresses BuildNameSet's output as it is stored.

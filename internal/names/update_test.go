@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,5 +91,23 @@ func TestUpdateKeepsOldListOnError(t *testing.T) {
 	c := NewChecker(Config{CacheDir: dir})
 	if r := c.Check(PyPI, "requests"); r.Popularity.Rank == 0 {
 		t.Error("embedded data should still answer after a failed update")
+	}
+}
+
+// TestBrokenCacheFallsBack: a damaged cache file does not take the
+// embedded data down with it.
+func TestBrokenCacheFallsBack(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{namesFile(PyPI), popularFile(PyPI)} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("garbage"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := NewChecker(Config{CacheDir: dir})
+	if r := c.Check(PyPI, "reqeusts"); r.Error != "" || r.Typosquat == nil || r.Typosquat.Target != "requests" {
+		t.Errorf("with a broken cache: %+v", r)
+	}
+	if r := c.Check(PyPI, "requests"); r.Popularity.Rank == 0 {
+		t.Error("the embedded popular list should have replaced the broken one")
 	}
 }
