@@ -16,7 +16,8 @@ import (
 
 // roles says when each file of a version runs, from its metadata: the
 // targets of install scripts and setup hooks run at install time, the main
-// entry (and a Python package's __init__, a gem's lib/NAME.rb) at import.
+// entry (and a Python package's __init__ or NAME.py module, a gem's
+// lib/NAME.rb) at import.
 // It keys files by their path below the package root, which is how diff
 // matches them across versions; internal/inspect places archive paths the
 // same way but does not export it — one should serve both once it does.
@@ -47,8 +48,14 @@ func newRoles(s *snapshot) roles {
 		r.imports[main+".js"] = true
 		r.imports[path.Join(main, "index.js")] = true
 	}
-	if m.Ecosystem == pkgmeta.RubyGems {
+	switch m.Ecosystem {
+	case pkgmeta.RubyGems:
 		r.imports["lib/"+m.Name+".rb"] = true
+	case pkgmeta.PyPI:
+		// A single-module distribution (py_modules) is imported by its name.
+		module := strings.ReplaceAll(strings.ToLower(m.Name), "-", "_") + ".py"
+		r.imports[module] = true
+		r.imports["src/"+module] = true
 	}
 	return r
 }

