@@ -37,7 +37,7 @@ const (
 	// maliciousScore and maliciousThreat: a malicious verdict needs real
 	// threat weight (one strong threat where code runs on install or
 	// import, or several elsewhere) and corroboration from a second rule.
-	maliciousScore    = 5
+	maliciousScore    = 4.5
 	maliciousThreat   = 3
 	maliciousHeaviest = 3 // a high threat in ordinary code, or a medium one at install time
 	// overwhelmingScore: many medium threats together outweigh one high.
@@ -72,7 +72,7 @@ var combos = []struct {
 		"setup.py overrides the install command and makes network requests"},
 	{"setup-runs-programs", "import-process", "", finding.Medium, RoleInstall, "pypi",
 		"setup.py starts other programs when the package is installed"},
-	{"setup-uses-network", "import-network", "", finding.Medium, RoleInstall, "pypi",
+	{"setup-uses-network", "import-network", "", finding.High, RoleInstall, "pypi",
 		"setup.py makes network requests when the package is installed"},
 	{"combo-setup-hook-process", "install-hook", "process", finding.High, RoleInstall, "pypi",
 		"setup.py overrides the install command to start other programs"},
@@ -82,14 +82,16 @@ var combos = []struct {
 		"refers to a downloadable executable and starts processes in the same file: the shape of a dropper"},
 	{"combo-download-run", "network", "process", finding.Medium, RoleInstall, "",
 		"install-time code downloads something and starts processes"},
-	{"combo-obfuscated-exec", "obfuscation", "dynamic-exec", finding.High, RoleImport, "",
-		"obfuscated code that also executes code dynamically, where it runs on import or install"},
+	{"combo-obfuscated-exec", "obfuscation", "dynamic-exec", finding.High, RoleCode, "",
+		"obfuscated code that also executes code dynamically"},
 	{"combo-decode-exec", "decode", "dynamic-exec", finding.Medium, RoleImport, "",
 		"decodes data and executes code dynamically in the same file"},
 	{"combo-import-drop-run", "drop", "process", finding.High, RoleImport, "",
 		"writes an executable to disk and starts processes where code runs on import or install: the shape of a dropper"},
 	{"combo-import-c2", "c2", "network", finding.High, RoleImport, "",
 		"makes network requests to a hard-coded IP address where code runs on import or install"},
+	{"combo-c2-network", "c2", "network", finding.Medium, RoleCode, "",
+		"makes network requests and names a hard-coded IP address in the same file"},
 	{"combo-setup-recon-process", "recon", "process", finding.High, RoleInstall, "",
 		"collects the user's identity and starts programs at install time: the shape of a beacon"},
 	{"obfuscated-setup", "obfuscation", "", finding.High, RoleInstall, "pypi",
