@@ -98,6 +98,9 @@ func BaseChanges(ctx context.Context, dir, ref string) ([]BaseChange, []error, e
 		var old lockfile.File
 		data, err := git(ctx, dir, "show", ref+":./"+p)
 		switch {
+		case err == nil && len(data) > lockfile.MaxFileSize:
+			errs = append(errs, fmt.Errorf("%s at %s: larger than %d bytes", p, ref, lockfile.MaxFileSize))
+			continue
 		case err == nil:
 			old, err = lockfile.Parse(p, data)
 			if err != nil {
