@@ -279,3 +279,27 @@ func TestUpdateAllEcosystems(t *testing.T) {
 		t.Errorf("summary %q lacks the date", db.Meta.Summary())
 	}
 }
+
+func TestOpenDirectoryOfRecords(t *testing.T) {
+	// The malicious-packages repository layout: one file per record.
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "osv", "malicious", "npm", "evil"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "osv", "withdrawn", "pypi", "fine"), 0o755)
+	writeFile(t, filepath.Join(dir, "osv", "malicious", "npm", "evil", "MAL-1.json"),
+		`{"id":"MAL-1","summary":"evil","affected":[{"package":{"ecosystem":"npm","name":"evil"},"ranges":[{"type":"SEMVER","events":[{"introduced":"1.0.0"},{"fixed":"1.2.0"}]}]}]}`)
+	writeFile(t, filepath.Join(dir, "osv", "withdrawn", "pypi", "fine", "MAL-2.json"),
+		`{"id":"MAL-2","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"fine"},"versions":["1.0"]}]}`)
+	writeFile(t, filepath.Join(dir, "README.md"), "not a record")
+	db, err := Open(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, want := range map[string]bool{"0.9.0": false, "1.1.5": true, "1.2.0": false} {
+		if advs, _ := db.Match(NPM, "evil", v); (len(advs) == 1) != want {
+			t.Errorf("evil %s: %v", v, advs)
+		}
+	}
+	if advs, _ := db.Match(PyPI, "fine", "1.0"); len(advs) != 0 || db.Meta.Withdrawn != 1 {
+		t.Errorf("withdrawn record: %v (withdrawn count %d)", advs, db.Meta.Withdrawn)
+	}
+}
