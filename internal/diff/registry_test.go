@@ -23,7 +23,8 @@ import (
 )
 
 // fakeNPM serves a packument and tarballs for debug-like: 4.4.1 published
-// with provenance by its maintainer, 4.4.2 (the trojanised one) without.
+// with provenance by its maintainer, 4.4.2 (the trojanised one) without,
+// by an account added as maintainer with it.
 func fakeNPM(t *testing.T, tarballs map[string][]byte, tamper string) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -39,9 +40,13 @@ func fakeNPM(t *testing.T, tarballs map[string][]byte, tamper string) *httptest.
 			if v != "4.4.2" {
 				dist["attestations"] = map[string]any{"url": srv.URL + "/attestations", "provenance": map[string]any{"predicateType": "https://slsa.dev/provenance/v1"}}
 			}
+			publisher, maintainers := "qix", []map[string]string{{"name": "qix"}}
+			if v == "4.4.2" {
+				publisher, maintainers = "npm-support-desk", append(maintainers, map[string]string{"name": "npm-support-desk"})
+			}
 			versions[v] = map[string]any{
-				"dist": dist, "_npmUser": map[string]string{"name": "qix"},
-				"maintainers": []map[string]string{{"name": "qix"}},
+				"dist": dist, "_npmUser": map[string]string{"name": publisher},
+				"maintainers": maintainers,
 				"repository":  map[string]string{"type": "git", "url": "git+https://example.com/debug-like.git"},
 			}
 		}
@@ -103,6 +108,23 @@ func TestRegistryReferenceAgainstPreviousVersion(t *testing.T) {
 	}
 	if !lost || !strings.Contains(strings.Join(r.Reasons, "\n"), "provenance") {
 		t.Errorf("lost provenance not reported: metadata %+v reasons %q", r.Metadata, r.Reasons)
+	}
+	fields := map[string]MetadataChange{}
+	for _, m := range r.Metadata {
+		fields[m.Field] = m
+	}
+	if m := fields["publisher"]; m.Old != "qix" || m.New != "npm-support-desk" {
+		t.Errorf("publisher change = %+v", m)
+	}
+	if m := fields["maintainers"]; m.New != "npm-support-desk, qix" {
+		t.Errorf("maintainers change = %+v", m)
+	}
+	var notMaintainer bool
+	for _, s := range r.Signals {
+		notMaintainer = notMaintainer || s.Rule == "diff-publisher-changed" && strings.Contains(s.Message, "not a maintainer before")
+	}
+	if !notMaintainer {
+		t.Errorf("the new publisher is not said to be new: %+v", r.Signals)
 	}
 
 	// Two explicit references; the clean update stays clean.
