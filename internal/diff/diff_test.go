@@ -294,7 +294,7 @@ func TestNewTyposquatDependencyIsFlagged(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !r.Verdict.Flagged() || len(r.Reasons) != 1 || !strings.Contains(r.Reasons[0], "new dependency expresss") || !strings.Contains(r.Reasons[0], "express") {
-		t.Errorf("verdict %s reasons %q, want the typosquat expresss flagged and popular lodash not", r.Verdict, r.Reasons)
+		t.Errorf("verdict %s reasons %q deps %+v, want the typosquat expresss flagged and popular lodash not", r.Verdict, r.Reasons, r.Dependencies)
 	}
 }
 
