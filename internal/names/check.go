@@ -22,6 +22,14 @@ const (
 	RuleInstallerIndex = "names/installer-config"
 )
 
+// mirrorScopes publish packages named after unscoped ones on purpose
+// (@types/foo types foo), so their name parts are no confusion targets.
+var mirrorScopes = map[string]bool{"types": true}
+
+// scopedConfusionMin is the monthly downloads from which a scoped package
+// is worth copying without its scope.
+const scopedConfusionMin = 100
+
 // scopeConfusionEstablished is the monthly downloads from which an
 // unscoped npm package is taken as a project of its own rather than a copy
 // of a scoped one's name.
@@ -68,8 +76,9 @@ type Checker struct {
 type ecoState struct {
 	once  sync.Once
 	err   error
-	ix    *index
-	set   *NameSet
+	ix     *index
+	set    *NameSet
+	scoped *ScopedSet // npm only
 	extra map[string][]Entry // skeleton → names from extra lists
 }
 
@@ -98,6 +107,11 @@ func (c *Checker) load(eco Ecosystem, st *ecoState) error {
 	st.set, err = loadNameSet(c.fss, eco)
 	if err != nil {
 		return err
+	}
+	if eco == NPM {
+		if st.scoped, err = loadScopedSet(c.fss); err != nil {
+			return err
+		}
 	}
 	entries := pop.Entries
 	st.extra = map[string][]Entry{}
@@ -397,9 +411,13 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 			consider(st.ix.targets[id], "token reorder", 1, false)
 		}
 	}
-	if eco == NPM && !scoped && pop.Downloads < scopeConfusionEstablished {
-		for _, id := range st.ix.byPart[foldPart(name)] {
-			consider(st.ix.targets[id], "scope confusion", 1, true)
+	// An unscoped copy of a scoped package's name, unless it is a
+	// project of its own or too generic a word to be a copy.
+	if eco == NPM && !scoped && pop.Downloads < scopeConfusionEstablished && (len(words(name)) >= 2 || len(name) >= 10) {
+		for _, e := range st.scoped.WithPart(name) {
+			if s, _, _ := SplitScope(e.Name); !mirrorScopes[strings.ToLower(s)] && e.Downloads >= scopedConfusionMin {
+				consider(target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}, "scope confusion", 1, true)
+			}
 		}
 	}
 	if rest, ok := withoutFillers(name); ok {

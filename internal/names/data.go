@@ -9,13 +9,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/blevesearch/vellum"
 	"github.com/klauspost/compress/zstd"
 )
 
 // The embedded data is rebuilt by the generator; see gen/main.go for the
 // sources and the full command.
 //
-//go:generate sh -c "apt-file search -x 'specifications/(default/)?[^/]+\\.gemspec$' > ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt && go run ./gen -pypi ../../../shared/corpus/registries/pypi.tsv.gz -npm ../../../shared/corpus/registries/npm.tsv.gz -debian ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt -npm-min-scoped 1000 -date 2026-11-25 -out data"
+//go:generate sh -c "apt-file search -x 'specifications/(default/)?[^/]+\\.gemspec$' > ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt && go run ./gen -pypi ../../../shared/corpus/registries/pypi.tsv.gz -npm ../../../shared/corpus/registries/npm.tsv.gz -debian ${TMPDIR:-/tmp}/customs-debian-gemspecs.txt -date 2026-11-25 -out data"
 
 //go:embed data
 var embedded embed.FS
@@ -37,6 +38,8 @@ type ListMeta struct {
 // File names, the same in the embedded data and in the cache directory.
 func popularFile(eco Ecosystem) string { return string(eco) + "-popular.tsv.gz" }
 func namesFile(eco Ecosystem) string   { return string(eco) + "-names.fst.zst" }
+
+const scopedFile = "npm-scoped.fst.zst"
 
 const metaFile = "meta.json"
 
@@ -109,6 +112,21 @@ func loadNameSet(fss []fs.FS, eco Ecosystem) (*NameSet, error) {
 			return nil, err
 		}
 		return LoadNameSet(eco, raw)
+	})
+}
+
+// loadScopedSet reads npm's scoped names by name part.
+func loadScopedSet(fss []fs.FS) (*ScopedSet, error) {
+	return loadFirst(fss, scopedFile, func(b []byte) (*ScopedSet, error) {
+		raw, err := zstdDecoder.DecodeAll(b, nil)
+		if err != nil {
+			return nil, err
+		}
+		f, err := vellum.Load(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &ScopedSet{fst: f}, nil
 	})
 }
 

@@ -43,7 +43,6 @@ type index struct {
 	bySkel   map[string][]int32
 	byCore   map[string][]int32 // affixes stripped
 	byTokens map[string][]int32 // words sorted
-	byPart   map[string][]int32 // npm: name part of scoped targets
 }
 
 func newIndex(eco Ecosystem, entries []Entry) *index {
@@ -55,7 +54,6 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		bySkel:   make(map[string][]int32, len(entries)),
 		byCore:   map[string][]int32{},
 		byTokens: map[string][]int32{},
-		byPart:   map[string][]int32{},
 	}
 	ix.topMin = topPopularity(eco, entries)
 	for _, e := range entries {
@@ -80,15 +78,10 @@ func newIndex(eco Ecosystem, entries []Entry) *index {
 		ix.byCanon[c] = id
 		skel := Skeleton(eco, e.Name)
 		ix.bySkel[skel] = append(ix.bySkel[skel], id)
-		if scope, part, scoped := SplitScope(e.Name); scoped && eco == NPM {
-			// Scoped packages are imitated by their name part alone
-			// (scope confusion); a scope has one owner, so edits inside
-			// it are no squat, and only the better-known scoped packages
-			// are worth the distance index.
-			if (len(words(part)) >= 2 || len(part) >= 10) && !mirrorScopes[strings.ToLower(scope)] {
-				k := foldPart(part)
-				ix.byPart[k] = append(ix.byPart[k], id)
-			}
+		if _, _, scoped := SplitScope(e.Name); scoped && eco == NPM {
+			// A scope has one owner, so edits inside it are no squat;
+			// only the better-known scoped packages are worth the
+			// distance index (scope confusion has its own set).
 			if t.pop.Monthly < scopedDistanceMin {
 				continue
 			}
@@ -178,10 +171,6 @@ func (ix *index) finish() {
 	}
 	ix.hashes = nil
 }
-
-// mirrorScopes publish packages named after unscoped ones on purpose
-// (@types/foo types foo), so their name parts are no confusion targets.
-var mirrorScopes = map[string]bool{"types": true}
 
 // near visits the targets within edit distance maxDistance of plain,
 // with the string of the target it was measured against: the target's

@@ -339,3 +339,56 @@ func (a plainKeys) Accept(s int, b byte) int {
 	}
 	return a.dfa.Accept(s, b)
 }
+
+// ScopedSet holds npm's scoped package names by their name part, for
+// scope confusion ("arm-appinsights" copying @azure/arm-appinsights): the
+// key is foldPart(part) + "\x00" + the full name, the value the monthly
+// downloads.
+type ScopedSet struct{ fst *vellum.FST }
+
+// BuildScopedSet encodes the scoped names among entries.
+func BuildScopedSet(entries []Entry) ([]byte, error) {
+	var scoped []Entry
+	for _, e := range entries {
+		if _, part, ok := SplitScope(e.Name); ok && part != "" && Validate(NPM, e.Name) == nil {
+			scoped = append(scoped, Entry{Name: foldPart(part) + "\x00" + e.Name, Downloads: e.Downloads})
+		}
+	}
+	slices.SortFunc(scoped, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	var buf bytes.Buffer
+	b, err := vellum.New(&buf, nil)
+	if err != nil {
+		return nil, err
+	}
+	last := ""
+	for _, e := range scoped {
+		if e.Name == last {
+			continue
+		}
+		if err := b.Insert([]byte(e.Name), uint64(max(e.Downloads, 0))); err != nil {
+			return nil, err
+		}
+		last = e.Name
+	}
+	if err := b.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WithPart returns the scoped packages whose name part folds to that of
+// name.
+func (s *ScopedSet) WithPart(name string) []Entry {
+	if s == nil {
+		return nil
+	}
+	prefix := foldPart(name) + "\x00"
+	it, err := s.fst.Iterator([]byte(prefix), []byte(foldPart(name)+"\x01"))
+	var out []Entry
+	for err == nil {
+		k, v := it.Current()
+		out = append(out, Entry{Name: string(k[len(prefix):]), Downloads: int64(v)})
+		err = it.Next()
+	}
+	return out
+}

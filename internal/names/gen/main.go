@@ -14,8 +14,9 @@
 //     the ranked ones into the popular list.
 //   - -npm: the npm name list (TSV: name, version, downloads_a_month); every
 //     name goes into the name set, names with at least -npm-min downloads a
-//     month (scoped ones: -npm-min-scoped, since organisation SDKs are the
-//     targets of scope confusion) into the popular list.
+//     month (scoped ones: -npm-min-scoped) into the popular list, and every
+//     scoped name, keyed by its name part, into npm-scoped.fst.zst for
+//     scope confusion (organisation SDKs are rarely that popular).
 //   - -debian: the gemspec files Debian's packages install, from Debian's
 //     Contents index (apt-file). No ranked RubyGems list is reachable here,
 //     so the widely used gems are the ones Debian packages as ruby-*; the
@@ -24,7 +25,8 @@
 //
 // Outputs in -out: <eco>-popular.tsv.gz (the popular list, the format
 // ParseList reads, so `customs db update` can replace it), <eco>-names.fst
-// (every name, see NameSet, zstd-compressed) and meta.json (dates and counts).
+// (every name, see NameSet, zstd-compressed), npm-scoped.fst.zst (see
+// ScopedSet) and meta.json (dates and counts).
 package main
 
 import (
@@ -84,6 +86,12 @@ func main() {
 	}
 	slices.SortFunc(popular, func(a, b names.Entry) int { return int(b.Downloads - a.Downloads) })
 	write(*out, names.NPM, all, popular)
+	scoped, err := names.BuildScopedSet(all)
+	check(err)
+	zst, err := names.CompressNameSet(scoped)
+	check(err)
+	check(os.WriteFile(filepath.Join(*out, "npm-scoped.fst.zst"), zst, 0o644))
+	log.Printf("npm scoped names by part: %d bytes compressed", len(zst))
 	meta.Lists[names.NPM] = names.ListMeta{Date: *date, Source: fmt.Sprintf("npm name list with monthly downloads (npm.tsv); popular: >= %d a month, scoped >= %d", *npmMin, *npmMinScoped), Names: len(all), Popular: len(popular), Measure: "downloads a month"}
 
 	gems, err := debianGems(*debian)
