@@ -19,6 +19,7 @@ const (
 	minBlob         = 64   // shortest encoded literal worth decoding
 	obfuscatorNames = 20   // _0x… identifiers that mark javascript-obfuscator output
 	invisibleRun    = 12   // consecutive invisible code points that hide data
+	mathLetters     = 12   // mathematical letters that mark restyled identifiers
 )
 
 // binary looks at an executable's header only.
@@ -38,7 +39,8 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 		}
 		return c
 	}
-	long, invisible, payload := det("long-line"), det("invisible-unicode"), det("decoded-payload")
+	long, invisible, payload, math := det("long-line"), det("invisible-unicode"), det("decoded-payload"), det("math-letters")
+	mathCount, mathFirst := 0, -1
 
 	// One pass: line lengths, runs of base64/hex characters, runs of
 	// invisible code points. Letters and digits (most of any code) are
@@ -68,6 +70,14 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 			i, invCount = i+1, 0
 		default: // the first byte of a multi-byte character
 			r, size := utf8.DecodeRune(data[i:])
+			// Mathematical letters in identifiers (not closing a string
+			// literal, where maths text legitimately holds them).
+			if r >= 0x1D400 && r <= 0x1D7FF && (i+size >= len(data) || data[i+size] != '\'' && data[i+size] != '"') {
+				if mathCount == 0 {
+					mathFirst = i
+				}
+				mathCount++
+			}
 			if !invDone && isInvisible(r) {
 				if invCount == 0 {
 					invStart = i
@@ -88,6 +98,9 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 	}
 	if payload != nil {
 		s.hexEscapes(data, lang, depth, lineOf)
+	}
+	if math != nil && mathCount >= mathLetters {
+		s.add(math, lineOf(mathFirst), data[mathFirst:min(len(data), mathFirst+80)], depth > 0)
 	}
 	if gated["js-obfuscator"] {
 		if c := det("js-obfuscator"); c != nil {

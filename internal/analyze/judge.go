@@ -92,6 +92,8 @@ var combos = []struct {
 		"makes network requests to a hard-coded IP address where code runs on import or install"},
 	{"combo-c2-network", "c2", "network", finding.Medium, RoleCode, "",
 		"makes network requests and names a hard-coded IP address in the same file"},
+	{"combo-import-download-run", "import-network", "import-process", finding.High, RoleImport, "",
+		"downloads and starts programs as soon as the package is imported"},
 	{"combo-setup-recon-process", "recon", "process", finding.High, RoleInstall, "",
 		"collects the user's identity and starts programs at install time: the shape of a beacon"},
 	{"obfuscated-setup", "obfuscation", "", finding.High, RoleInstall, "pypi",

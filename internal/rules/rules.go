@@ -58,6 +58,7 @@ var Detectors = []string{
 	"bidi-unicode",      // bidirectional override characters in code
 	"invisible-unicode", // zero-width and filler characters in code
 	"decoded-payload",   // a base64/hex/zlib literal that decodes to code
+	"math-letters",      // identifiers spelt in Unicode mathematical letters
 }
 
 // ScopeModule is the only Scope: module-level Python code.
