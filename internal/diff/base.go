@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"customs/internal/finding"
 	"customs/internal/lockfile"
 )
 
@@ -37,19 +36,20 @@ func (c BaseChange) Refs() (oldRef, newRef string) {
 }
 
 // ReviewChange diffs a changed dependency against the version it replaces
-// and returns the update's verdict and its reasons as findings located at
-// the lockfile line, ready to add to the dependency's scan result. A new
-// dependency (no old version) has nothing to diff: clean, no findings.
-func ReviewChange(ctx context.Context, f Fetcher, c BaseChange, opt Options) (finding.Verdict, []finding.Finding, error) {
+// and returns the update's flagged signals (each with the verdict it earns)
+// located at the lockfile line, ready to add to the dependency's scan
+// result. A new dependency (no old version), or one from git or a URL, has
+// nothing to diff: no signals.
+func ReviewChange(ctx context.Context, f Fetcher, c BaseChange, opt Options) ([]Signal, error) {
 	oldRef, newRef := c.Refs()
 	if oldRef == "" || c.Version == "" || c.Source != lockfile.SourceRegistry && c.Source != "" {
-		return finding.Clean, nil, nil
+		return nil, nil
 	}
 	r, err := Targets(ctx, f, oldRef, newRef, opt)
 	if err != nil {
-		return finding.Clean, nil, err
+		return nil, err
 	}
-	var out []finding.Finding
+	var out []Signal
 	for _, s := range r.Signals {
 		if !s.Verdict.Flagged() {
 			continue
@@ -62,12 +62,10 @@ func ReviewChange(ctx context.Context, f Fetcher, c BaseChange, opt Options) (fi
 		if where != "" && !strings.Contains(s.Message, s.File) {
 			msg += " (in " + safe(where) + ")"
 		}
-		out = append(out, finding.Finding{
-			Rule: s.Rule, Severity: s.Severity, File: c.File, Line: c.Line,
-			Message: msg, Evidence: s.Evidence, Fix: s.Fix,
-		})
+		s.Message, s.File, s.Line = msg, c.File, c.Line
+		out = append(out, s)
 	}
-	return r.Verdict, out, nil
+	return out, nil
 }
 
 // BaseChanges reads the lockfiles and manifests of the project in dir as
