@@ -1,0 +1,120 @@
+package inspect
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"customs/internal/corpus"
+	"customs/internal/finding"
+)
+
+type labelled struct{ path, ecosystem, cluster string }
+
+func readManifest(t *testing.T, manifest string) []labelled {
+	t.Helper()
+	f, err := os.Open(manifest)
+	if err != nil {
+		t.Skipf("manifest unavailable: %v", err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) >= 4 && c[0] != "path" {
+			out = append(out, labelled{filepath.Join(filepath.Dir(manifest), c[0]), c[2], c[3]})
+		}
+	}
+	return out
+}
+
+// rates returns the share of targets and of clusters whose verdict meets
+// pred.
+func rates(rows []labelled, res []Result, pred func(finding.Verdict) bool) (perTarget, perCluster float64) {
+	hit, clusters := 0, map[string]bool{}
+	for i, r := range rows {
+		ok := pred(res[i].Verdict)
+		if ok {
+			hit++
+		}
+		clusters[r.cluster] = clusters[r.cluster] || ok
+	}
+	n := 0
+	for _, ok := range clusters {
+		if ok {
+			n++
+		}
+	}
+	return float64(hit) / float64(len(rows)), float64(n) / float64(len(clusters))
+}
+
+func isMalicious(v finding.Verdict) bool { return v == finding.Malicious }
+
+// TestMalwareCorpus guards the recall measured on the dev malware corpus
+// (the independent check uses unseen samples; these floors only catch
+// regressions).
+func TestMalwareCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus run skipped in -short mode")
+	}
+	rows := readManifest(t, corpus.Path(t, "malware", "manifest.tsv"))
+	paths := make([]string, len(rows))
+	for i, r := range rows {
+		paths[i] = r.path
+	}
+	res := Run(context.Background(), paths, Options{})
+	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
+	mal, malClusters := rates(rows, res, isMalicious)
+	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
+		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
+	if flagged < 0.80 || malClusters < 0.75 {
+		t.Errorf("recall fell below the measured floor (flagged samples 80%%, malicious clusters 75%%)")
+	}
+}
+
+// TestBenignCorpus checks the false-positive bars on the benign corpus and
+// that no package with an install script is called malicious.
+func TestBenignCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus run skipped in -short mode")
+	}
+	dir := corpus.BenignDir(t)
+	rows := readManifest(t, filepath.Join(dir, "manifest.tsv"))
+	paths := make([]string, len(rows))
+	for i, r := range rows {
+		paths[i] = r.path
+	}
+	res := Run(context.Background(), paths, Options{})
+	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
+	mal, malClusters := rates(rows, res, isMalicious)
+	t.Logf("benign: flagged %.2f%% of targets, %.2f%% of clusters; malicious %.2f%% of targets, %.2f%% of clusters",
+		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
+	if flagged > 0.03 || mal > 0.005 {
+		t.Errorf("false positives over the bar (flagged 3%%, malicious 0.5%%)")
+	}
+	byPath := map[string]Result{}
+	for _, r := range res {
+		byPath[r.Target] = r
+	}
+	f, err := os.Open(filepath.Join(dir, "install-scripts.txt"))
+	if err != nil {
+		t.Fatalf("install-scripts.txt: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 2 || strings.HasPrefix(c[0], "#") {
+			continue
+		}
+		r := byPath[filepath.Join(dir, c[0])]
+		t.Logf("install-script package %s: %s (score %.1f)", c[1], r.Verdict, r.Score)
+		if r.Verdict == finding.Malicious {
+			t.Errorf("%s has an install script and was called malicious", c[1])
+		}
+	}
+}
