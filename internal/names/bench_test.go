@@ -4,6 +4,9 @@ import (
 	"testing"
 )
 
+// Run: go test ./internal/names -run XXX -bench . -count 5
+// BenchmarkNormaliseAllPyPINames is the floor of BenchmarkCheckAllPyPINames.
+
 // allPyPINames reads every name of the embedded PyPI set (~886,000).
 func allPyPINames(b *testing.B) []string {
 	st, err := shared.state(PyPI)
@@ -51,9 +54,16 @@ func BenchmarkCheckAllPyPINames(b *testing.B) {
 
 // BenchmarkCheckOne is one name, data already loaded.
 func BenchmarkCheckOne(b *testing.B) {
-	shared.Check(NPM, "lodash")
-	for b.Loop() {
-		shared.Check(NPM, "loadsh")
+	for _, c := range []struct {
+		eco  Ecosystem
+		name string
+	}{{PyPI, "reqeusts"}, {NPM, "loadsh"}, {RubyGems, "rest_client"}} {
+		b.Run(string(c.eco), func(b *testing.B) {
+			shared.Check(c.eco, c.name)
+			for b.Loop() {
+				shared.Check(c.eco, c.name)
+			}
+		})
 	}
 }
 
