@@ -100,3 +100,20 @@ func TestAuditInstallersBadTOML(t *testing.T) {
 		t.Errorf("the audit goes on past a broken file: %+v", fs)
 	}
 }
+
+func FuzzAuditPyproject(f *testing.F) {
+	f.Add([]byte("[project]\ndependencies = [\"acme-x>=1\"]\n[[tool.uv.index]]\nname = \"a\"\nurl = \"https://x\"\n"))
+	f.Add([]byte("[tool.poetry.dependencies]\nacme-x = { version = \"1\" }\n[[tool.poetry.source]]\nname = \"a\"\n"))
+	f.Add([]byte("[tool.uv]\nextra-index-url = [\"https://x\"]\nsources = 3\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fs, err := auditPyproject("pyproject.toml", b, []string{"acme-*"})
+		if err != nil && !strings.Contains(err.Error(), "pyproject.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+		for _, f := range fs {
+			if f.Fix == "" || f.File != "pyproject.toml" {
+				t.Fatalf("finding %+v", f)
+			}
+		}
+	})
+}
