@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,7 +53,7 @@ func (a *analysis) judge(eco string) {
 	}
 
 	evidence := a.evidenceByFile()
-	a.judgeNewHooks(evidence)
+	a.judgeNewHooks(evidence, findings)
 	for _, e := range evidence {
 		loadTime := e.role == analyze.RoleImport || e.role == analyze.RoleInstall
 		shipped := e.role != analyze.RoleLow
@@ -110,7 +111,7 @@ func (a *analysis) judge(eco string) {
 // appears together with threatening or obfuscated install-time code, or
 // with a native executable the old version did not ship, is how install-time
 // droppers arrive (ua-parser-js, rc/coa, eslint-config-prettier 10.1.6).
-func (a *analysis) judgeNewHooks(evidence []*fileEvidence) {
+func (a *analysis) judgeNewHooks(evidence []*fileEvidence, judged []finding.Finding) {
 	if len(a.newHooks) == 0 {
 		return
 	}
@@ -119,18 +120,27 @@ func (a *analysis) judgeNewHooks(evidence []*fileEvidence) {
 		if e.role != analyze.RoleInstall {
 			continue
 		}
-		h := e.threat
-		if h == nil {
-			h = e.obfuscation
+		// The heaviest: a threat or obfuscation hit, else what the analyser's
+		// judgement made of the file's hits together (its combinations).
+		var f *finding.Finding
+		if h := cmp.Or(e.threat, e.obfuscation); h != nil {
+			f = &finding.Finding{Rule: h.hit.Rule.ID, File: h.hit.File, Line: h.hit.Line, Message: h.hit.Rule.Message, Evidence: h.hit.Evidence}
+		} else {
+			for i := range judged {
+				if judged[i].File == e.path && judged[i].Severity >= finding.High {
+					f = &judged[i]
+					break
+				}
+			}
 		}
-		if h == nil {
+		if f == nil {
 			continue
 		}
 		a.signal(finding.Malicious, finding.Finding{
-			Rule: "diff-new-install-payload", Severity: finding.Critical, File: h.hit.File, Line: h.hit.Line,
+			Rule: "diff-new-install-payload", Severity: finding.Critical, File: f.File, Line: f.Line,
 			Message: fmt.Sprintf("new install hook (%s) runs %s, whose added code has %s at line %d: %s",
-				safe(hooks), safe(h.hit.File), h.hit.Rule.ID, h.hit.Line, h.hit.Rule.Message),
-			Evidence: h.hit.Evidence,
+				safe(hooks), safe(f.File), f.Rule, f.Line, f.Message),
+			Evidence: f.Evidence,
 			Fix:      "do not install this version; compare it with the previous release and report it to the registry",
 		})
 	}
