@@ -13,8 +13,9 @@
 //   - PyPI: the 15,000 most downloaded projects with their rank, and all
 //     ~886,000 project names;
 //   - npm: every package with at least 100,000 downloads a month (scoped
-//     ones from 1,000, the targets of scope confusion), and the ~227,000
-//     names of the npm list with their monthly downloads;
+//     ones from 10,000), the ~227,000 names of the npm list with their
+//     monthly downloads, and its scoped names keyed by their name part (for
+//     scope confusion: organisation SDKs are rarely that popular);
 //   - RubyGems: no ranked list is reachable offline, so the popular list is
 //     the gems Debian packages (ruby-* and Ruby's default gems), named by
 //     the gemspec files those packages install. Give a real list with
