@@ -60,7 +60,7 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 			}
 			i, invCount = j, 0
 		case clsNewline:
-			if !longDone && i-lineStart > longLine {
+			if !longDone && i-lineStart > longLine && !dataLine(data[lineStart:i]) {
 				s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
 				longDone = true
 			}
@@ -93,7 +93,7 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 			i += size
 		}
 	}
-	if !longDone && len(data)-lineStart > longLine {
+	if !longDone && len(data)-lineStart > longLine && !dataLine(data[lineStart:]) {
 		s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
 	}
 	if payload != nil {
@@ -356,4 +356,12 @@ func unhex(b byte) byte {
 		return b - 'A' + 10
 	}
 	return b - '0'
+}
+
+// dataLine reports a long line that is a literal table (many short quoted
+// items, as in generated keyword lists) rather than packed code or a blob.
+func dataLine(line []byte) bool {
+	head := line[:min(len(line), longLine)]
+	quotes := bytes.Count(head, []byte{'\''}) + bytes.Count(head, []byte{'"'})
+	return quotes*25 > len(head)
 }

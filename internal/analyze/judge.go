@@ -96,8 +96,6 @@ var combos = []struct {
 		"downloads and starts programs as soon as the package is imported"},
 	{"combo-import-fetch-exec", "network", "dynamic-exec", finding.High, RoleImport, "pypi",
 		"makes network requests and executes dynamic code where it runs on import or install: the shape of a remote loader"},
-	{"combo-fetch-exec", "network", "dynamic-exec", finding.Medium, RoleCode, "pypi",
-		"makes network requests and executes dynamic code in the same file"},
 	{"combo-setup-recon-process", "recon", "process", finding.High, RoleInstall, "",
 		"collects the user's identity and starts programs at install time: the shape of a beacon"},
 	{"obfuscated-setup", "obfuscation", "", finding.High, RoleInstall, "pypi",
