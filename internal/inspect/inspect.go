@@ -130,7 +130,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 			hits = append(hits, h)
 		}
 	}
-	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, analyze.Package{Ecosystem: string(m.Ecosystem), Built: ctxOf.built})
+	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, PackageOf(m, info.Format))
 	if res.Findings == nil {
 		res.Findings = []finding.Finding{}
 	}
