@@ -348,3 +348,26 @@ func TestPayloadInExtensionlessScriptIsAnalysed(t *testing.T) {
 		t.Errorf("verdict %s findings %+v: the payload added below the shebang was not analysed", r.Verdict, r.AddedFindings)
 	}
 }
+
+// TestLookAlikeDependencyIsReportedNotFlagged: aria-query 5.3.2 added the
+// es-shims package array.from, which the name checks find close to
+// array-from but are not sure about; the update must stay clean.
+func TestLookAlikeDependencyIsReportedNotFlagged(t *testing.T) {
+	clean := debugLike("4.4.1")
+	dir := t.TempDir()
+	r, err := Paths(context.Background(), npmTarball(t, dir, "old.tgz", clean), npmTarball(t, dir, "new.tgz", with(clean, "package.json", packageJSON("debug-like", "4.4.2", `,
+  "dependencies": {"ms-like": "^2.1.3", "array.from": "^1.1.6"}`))), Options{Names: names.NewChecker(names.Config{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != finding.Clean {
+		t.Errorf("verdict %s reasons %q, want clean", r.Verdict, r.Reasons)
+	}
+	var reported bool
+	for _, s := range r.Signals {
+		reported = reported || strings.Contains(s.Message, "new dependency array.from")
+	}
+	if !reported {
+		t.Errorf("the look-alike name is not reported: %+v", r.Signals)
+	}
+}

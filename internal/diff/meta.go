@@ -183,9 +183,16 @@ func compareDependencies(r *Result, a *analysis, om, nm pkgmeta.Meta, checker *n
 			r.Dependencies.Added = append(r.Dependencies.Added, Dependency(d))
 			if checker != nil && !isRemoteSpec(d.Spec) {
 				res := checker.Check(names.Ecosystem(nm.Ecosystem), d.Name)
+				// A dependency the maintainers chose is flagged only when the
+				// name checks are sure (a malicious verdict); a merely
+				// look-alike name (array.from next to array-from) is reported.
+				v := finding.Clean
+				if res.Verdict == finding.Malicious {
+					v = finding.Suspicious
+				}
 				for _, f := range res.Findings {
 					f.Message = fmt.Sprintf("new dependency %s: %s", finding.Snippet([]byte(d.Name)), f.Message)
-					a.signal(res.Verdict, f)
+					a.signal(v, f)
 				}
 			}
 			if isRemoteSpec(d.Spec) {
