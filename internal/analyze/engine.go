@@ -260,6 +260,9 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 			if done, ok := scannedTo[ri]; ok && start < done {
 				continue
 			}
+			if s.perRule[c.rule] >= maxHitsPerRule {
+				continue // enough evidence of this rule in this file
+			}
 			from, to := around(data, start, end)
 			scannedTo[ri] = to
 			loc := c.re.FindIndex(data[from:to])

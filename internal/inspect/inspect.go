@@ -24,7 +24,7 @@ import (
 type Options struct {
 	Limits    archive.Limits
 	Ecosystem pkgmeta.Ecosystem // "" = detect from the package's metadata
-	Jobs      int               // targets inspected at once; 0 = GOMAXPROCS
+	Jobs      int               // targets inspected at once; 0 = GOMAXPROCS, at most 6
 }
 
 // Result is the judgement of one target.
@@ -42,12 +42,18 @@ type Result struct {
 	Bytes     int64             `json:"bytes"`
 }
 
+// maxDefaultJobs bounds the targets inspected at once when Options.Jobs is 0.
+const maxDefaultJobs = 6
+
 // Run inspects every target, Jobs at a time, and returns the results in
 // the order of targets.
 func Run(ctx context.Context, targets []string, opts Options) []Result {
 	jobs := opts.Jobs
 	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
+		// Each job may hold one file of up to Limits.MaxFileBytes (32 MiB
+		// by default) in memory: capping the default keeps a run under
+		// 300 MB whatever the archives and however many cores.
+		jobs = min(runtime.GOMAXPROCS(0), maxDefaultJobs)
 	}
 	results := make([]Result, len(targets))
 	next := make(chan int)
