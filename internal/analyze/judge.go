@@ -39,7 +39,7 @@ const (
 	// import, or several elsewhere) and corroboration from a second rule.
 	maliciousScore    = 4.5
 	maliciousThreat   = 3
-	maliciousHeaviest = 3 // a high threat in ordinary code, or a medium one at install time
+	maliciousHeaviest = 2.5 // a high threat in ordinary code, or a medium one at install time
 	// overwhelmingScore: many medium threats together outweigh one high.
 	overwhelmingScore = 9
 )
@@ -80,7 +80,7 @@ var combos = []struct {
 		"sends network requests and names a webhook, bot or request-catcher endpoint in the same file: the shape of exfiltration"},
 	{"combo-fetch-executable-run", "download", "process", finding.High, RoleCode, "",
 		"refers to a downloadable executable and starts processes in the same file: the shape of a dropper"},
-	{"combo-download-run", "network", "process", finding.Medium, RoleInstall, "",
+	{"combo-download-run", "network", "process", finding.Low, RoleInstall, "",
 		"install-time code downloads something and starts processes"},
 	{"combo-obfuscated-exec", "obfuscation", "dynamic-exec", finding.High, RoleCode, "",
 		"obfuscated code that also executes code dynamically"},
