@@ -38,7 +38,7 @@ const (
 	// threat weight (one strong threat where code runs on install or
 	// import, or several elsewhere) and corroboration from a second rule.
 	maliciousScore    = 4.5
-	maliciousThreat   = 3
+	maliciousThreat   = 2.5
 	maliciousHeaviest = 2.5 // a high threat in ordinary code, or a medium one at install time
 	// overwhelmingScore: many medium threats together outweigh one high.
 	overwhelmingScore = 9
