@@ -71,8 +71,8 @@ func TestMalwareCorpus(t *testing.T) {
 	mal, malClusters := rates(rows, res, isMalicious)
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
-	if flagged < 0.80 || malClusters < 0.75 {
-		t.Errorf("recall fell below the measured floor (flagged samples 80%%, malicious clusters 75%%)")
+	if flagged < 0.82 || malClusters < 0.77 {
+		t.Errorf("recall fell below the floor (flagged samples 82%%, malicious clusters 77%%; measured 83.9%% and 79.5%%)")
 	}
 }
 
