@@ -14,8 +14,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -50,8 +52,12 @@ type FileChange struct {
 	// Appended is set when the old content is a prefix of the new one: a
 	// block added at the end of an existing file.
 	Appended bool `json:"appended,omitempty"`
-	Binary   bool `json:"binary,omitempty"`
-	Native   bool `json:"native,omitempty"` // an ELF, PE or Mach-O executable
+	// RenamedFrom is the removed file an added one is compared with: build
+	// output whose name carries a content hash (dist/chunks/run.CjdgFZiW.js
+	// replacing dist/chunks/run.B1x9Qe2a.js).
+	RenamedFrom string `json:"renamed_from,omitempty"`
+	Binary      bool   `json:"binary,omitempty"`
+	Native      bool   `json:"native,omitempty"` // an ELF, PE or Mach-O executable
 	// NewlyMinified: the added content has minified-length lines and the old
 	// file had none; NewlyObfuscated: the analyser finds obfuscation in the
 	// added content that the old file did not have.
@@ -170,6 +176,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 			work = append(work, &fileWork{path: p, old: of, new: nf, role: roles.of(p), oldRole: oldRoles.of(p)})
 		}
 	}
+	pairRenamedBuildOutput(work, oldS, newS)
 	if err := parallel(ctx, len(work), func(i int) { work[i].run(opt.Engine) }); err != nil {
 		return nil, err
 	}
@@ -212,6 +219,7 @@ func compare(ctx context.Context, oldS, newS *snapshot, opt Options) (*Result, e
 type fileWork struct {
 	path          string
 	old, new      *file // old is nil for an added file
+	renamedFrom   string
 	role, oldRole analyze.Role
 	change        FileChange
 	hits          []addedHit
@@ -225,11 +233,15 @@ func (w *fileWork) run(engine *analyze.Engine) {
 		fc.Role = w.role.String()
 	}
 	var oldData []byte
-	if of == nil {
+	switch {
+	case of == nil:
 		fc.Status = Added
 		fc.regions = wholeFile(nf.data)
-	} else {
+	default:
 		fc.Status = Changed
+		if w.renamedFrom != "" {
+			fc.Status, fc.RenamedFrom = Added, w.renamedFrom
+		}
 		fc.OldSize = of.size
 		oldData = of.data
 		if nf.data != nil && of.data != nil {
@@ -246,10 +258,87 @@ func (w *fileWork) run(engine *analyze.Engine) {
 	}
 	if len(fc.regions) > 0 {
 		w.hits = addedHits(engine, w.path, oldData, nf.data, fc.regions, w.role, w.oldRole)
+		if w.renamedFrom != "" {
+			// A guessed counterpart is a base for what is new, not proof
+			// that this file existed before.
+			for i := range w.hits {
+				w.hits[i].changed = false
+			}
+		}
 		fc.NewlyObfuscated = obfuscates(w.hits)
 		fc.NewlyMinified = oldData != nil && longestRegionLine(nf.data, fc.regions) >= minifiedLine && longestLine(oldData) < plainLine
 	}
 	w.change = fc
+}
+
+// pairRenamedBuildOutput gives an added file whose name differs from a
+// removed one only by a content-hash segment (bundler chunks renamed on
+// every build) that removed file as its old version, so that only what is
+// really new in it is analysed. With several candidates in one folder the
+// one closest in size is taken.
+func pairRenamedBuildOutput(work []*fileWork, oldS, newS *snapshot) {
+	removed := map[string][]*file{}
+	for p, f := range oldS.files {
+		if _, ok := newS.files[p]; !ok {
+			if stem, ok := hashlessName(p); ok {
+				removed[stem] = append(removed[stem], f)
+			}
+		}
+	}
+	for _, w := range work {
+		stem, ok := hashlessName(w.path)
+		if w.old != nil || !ok || len(removed[stem]) == 0 {
+			continue
+		}
+		cands := removed[stem]
+		best := 0
+		for i, f := range cands {
+			if absDiff(f.size, w.new.size) < absDiff(cands[best].size, w.new.size) {
+				best = i
+			}
+		}
+		w.old, w.renamedFrom = cands[best], cands[best].path
+		removed[stem] = append(cands[:best:best], cands[best+1:]...)
+	}
+}
+
+// hashlessName returns the path with its content-hash name segment cut out
+// ("dist/run.CjdgFZiW.js" → "dist/run..js"), if it has one: 8 to 20
+// letters, digits, "_" or "-", not all lower-case letters (a word).
+func hashlessName(p string) (string, bool) {
+	dir, base := path.Split(p)
+	parts := strings.Split(base, ".")
+	for i := 1; i < len(parts)-1; i++ {
+		if isHashSegment(parts[i]) {
+			parts[i] = ""
+			return dir + strings.Join(parts, "."), true
+		}
+	}
+	return "", false
+}
+
+func isHashSegment(s string) bool {
+	if len(s) < 8 || len(s) > 20 {
+		return false
+	}
+	word := true
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z':
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+			word = false
+		default:
+			return false
+		}
+	}
+	return !word
+}
+
+func absDiff(a, b int64) int64 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
 
 // parallel calls fn(0..n-1) on every core; it stops early when ctx ends.

@@ -371,3 +371,29 @@ func TestLookAlikeDependencyIsReportedNotFlagged(t *testing.T) {
 		t.Errorf("the look-alike name is not reported: %+v", r.Signals)
 	}
 }
+
+// TestRenamedBuildChunksAreDiffedAgainstTheirOldName: bundlers rename
+// chunks by content hash on every build (vitest 5.1.0); the old chunk is the
+// base, so code it already had is not news.
+func TestRenamedBuildChunksAreDiffedAgainstTheirOldName(t *testing.T) {
+	chunk := "import https from 'node:https';\nimport fs from 'node:fs';\nexport function upload(url, file) {\n\tconst body = fs.readFileSync(process.env.HOME + '/.npmrc');\n\treturn https.request(url, { method: 'POST' }).end(body);\n}\n"
+	clean := with(debugLike("4.4.1"), "dist/chunks/run.CjdgFZiW.js", chunk, "dist/chunks/index.Di8au7q4.js", "export const a = 1;\n")
+	next := with(debugLike("4.4.1"), "package.json", packageJSON("debug-like", "4.4.2", ""),
+		"dist/chunks/run.B1x9Qe2a.js", chunk+"export const version = '4.4.2';\n", "dist/chunks/index.COfZo8lK.js", "export const a = 2;\n")
+	r := compareFiles(t, clean, next)
+	fc := fileChange(r, "dist/chunks/run.B1x9Qe2a.js")
+	if fc == nil || fc.Status != Added || fc.RenamedFrom != "dist/chunks/run.CjdgFZiW.js" || fc.AddedLines != 1 {
+		t.Fatalf("renamed chunk = %+v, want added, renamed from run.CjdgFZiW.js, 1 added line", fc)
+	}
+	if len(r.AddedFindings) != 0 {
+		t.Errorf("findings the old chunk already had came back as new: %+v", r.AddedFindings)
+	}
+	for in, want := range map[string]string{
+		"dist/run.CjdgFZiW.js": "dist/run..js", "a/b.0123abcd4567.min.js": "a/b..min.js", "x.Di8au7q4.cjs": "x..cjs",
+		"index.browser.js": "", "lib/minified.js": "", "README.md": "", "a.b.c": "",
+	} {
+		if got, ok := hashlessName(in); got != want || ok != (want != "") {
+			t.Errorf("hashlessName(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
