@@ -20,3 +20,14 @@ CGO_ENABLED=0 go build -o /dev/null ./cmd/customs
 
 echo "== go test"
 go test -count=1 ./...
+
+# A short evaluation on the real malware corpus when it is beside the
+# repository: every 10th sample, to catch a broken pipeline early (the full
+# figures come from `customs eval`, see the README).
+shared=${CUSTOMS_SHARED:-../shared}
+if [ -f "$shared/corpus/malware/manifest.tsv" ]; then
+  echo "== evaluation smoke run (every 10th malware sample)"
+  go run ./cmd/customs eval --sample 130 --jobs 2 "$shared/corpus/malware/manifest.tsv"
+else
+  echo "== evaluation smoke run skipped: no shared corpus at $shared"
+fi
