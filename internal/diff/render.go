@@ -98,6 +98,9 @@ func WriteText(w io.Writer, r *Result) error {
 				detail = append(detail, fmt.Sprintf("+%d lines", f.AddedLines))
 			}
 		}
+		if f.RenamedFrom != "" {
+			detail = append(detail, "compared with "+safe(f.RenamedFrom))
+		}
 		if f.Appended {
 			detail = append(detail, "block appended")
 		}
