@@ -49,16 +49,21 @@ func (r Result) WriteText(w io.Writer, misses bool) error {
 		}
 	}
 
-	fmt.Fprintf(&b, "\nspeed (per ecosystem: summed per-target times; all: wall clock of whole passes; floor: decompress and read only, 1 job)\n")
+	b.WriteString("\nspeed (per ecosystem: summed per-target times; all: wall clock of whole passes")
+	header := "ecosystem\ttargets\tread MB\tinspect s\tinspect MB/s\t"
+	if r.Floor {
+		b.WriteString("; floor: decompress and read only, 1 job")
+		header += "floor s\tfloor MB/s\tinspect/floor\t"
+	}
+	b.WriteString(")\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "ecosystem\ttargets\tread MB\tinspect s\tinspect MB/s\tfloor s\tfloor MB/s\tinspect/floor\t")
+	fmt.Fprintln(tw, header)
 	for _, s := range r.Speed {
-		ratio := "-"
-		if s.Ratio > 0 {
-			ratio = strconv.FormatFloat(s.Ratio, 'f', 2, 64) + "x"
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f\t%s\t", s.Ecosystem, s.Targets, mb(s.Bytes), s.Inspect.Seconds(), rateMBs(s.Bytes, s.Inspect))
+		if r.Floor {
+			fmt.Fprintf(tw, "%.2f\t%s\t%sx\t", s.Floor.Seconds(), rateMBs(s.Bytes, s.Floor), strconv.FormatFloat(s.Ratio, 'f', 2, 64))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f\t%s\t%.2f\t%s\t%s\t\n", s.Ecosystem, s.Targets, mb(s.Bytes),
-			s.Inspect.Seconds(), rateMBs(s.Bytes, s.Inspect), s.Floor.Seconds(), rateMBs(s.Bytes, s.Floor), ratio)
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	if r.Floor && r.Jobs > 1 {
