@@ -11,6 +11,11 @@
 #
 # Everything downloaded goes to CACHE_DIR (reused on the next run); nothing is
 # written into the repository. Packages are only read as data, never installed.
+# Each pair's JSON result is kept in CACHE_DIR/results/, the verdicts in
+# CACHE_DIR/results/summary.tsv. FETCH_ONLY=1 only downloads.
+#
+# Needs go, npm (for the configured registry), node (version ordering), curl
+# and jq. Example: scripts/diff-top100.sh ~/.cache/customs-top100
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
