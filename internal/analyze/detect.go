@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"regexp"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
@@ -46,6 +47,7 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 	// invisible code points. Letters and digits (most of any code) are
 	// consumed by the tight run loop.
 	lineStart := 0
+	comment := -1 // offset of a '#' on the current line (a comment in Python), or -1
 	invStart, invCount := -1, 0
 	longDone, invDone := long == nil, invisible == nil
 	for i, n := 0, len(data); i < n; {
@@ -64,15 +66,19 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 				s.add(long, lineOf(lineStart), data[lineStart:lineStart+120], depth > 0)
 				longDone = true
 			}
-			lineStart = i + 1
+			lineStart, comment = i+1, -1
 			i, invCount = i+1, 0
 		case clsOther:
+			if data[i] == '#' && comment < 0 {
+				comment = i
+			}
 			i, invCount = i+1, 0
 		default: // the first byte of a multi-byte character
 			r, size := utf8.DecodeRune(data[i:])
 			// Mathematical letters in identifiers (not closing a string
-			// literal, where maths text legitimately holds them).
-			if r >= 0x1D400 && r <= 0x1D7FF && (i+size >= len(data) || data[i+size] != '\'' && data[i+size] != '"') {
+			// literal nor in a comment, where maths text legitimately
+			// holds them).
+			if r >= 0x1D400 && r <= 0x1D7FF && comment < 0 && (i+size >= len(data) || data[i+size] != '\'' && data[i+size] != '"') {
 				if mathCount == 0 {
 					mathFirst = i
 				}
@@ -101,6 +107,11 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 	}
 	if math != nil && mathCount >= mathLetters {
 		s.add(math, lineOf(mathFirst), data[mathFirst:min(len(data), mathFirst+80)], depth > 0)
+	}
+	if gated["exec-decoded-name"] {
+		if c := det("exec-decoded-name"); c != nil {
+			s.execDecodedName(c, data, lineOf, depth)
+		}
 	}
 	if gated["js-obfuscator"] {
 		if c := det("js-obfuscator"); c != nil {
@@ -358,10 +369,61 @@ func unhex(b byte) byte {
 	return b - '0'
 }
 
-// dataLine reports a long line that is a literal table (many short quoted
-// items, as in generated keyword lists) rather than packed code or a blob.
+// dataLine reports a long line that is a literal table rather than packed
+// code or a blob: many short quoted items (generated keyword lists), or a
+// regular expression or Unicode range table (many | or \u), which no
+// encoder or obfuscator emits.
 func dataLine(line []byte) bool {
 	head := line[:min(len(line), longLine)]
 	quotes := bytes.Count(head, []byte{'\''}) + bytes.Count(head, []byte{'"'})
-	return quotes*25 > len(head)
+	tables := bytes.Count(head, []byte{'|'}) + bytes.Count(head, []byte(`\u`))
+	return quotes*25 > len(head) || tables*20 > len(head)
+}
+
+// execNameCall finds exec(x), eval(x) and exec(compile(x, ...)) with x a
+// plain name; decodedAssign finds an assignment from a decoder or
+// decrypter on one line.
+var (
+	execNameCall  = regexp.MustCompile(`(?:^|[^.\w])(?:exec|eval)\s*\(\s*(?:compile\s*\(\s*)?([A-Za-z_]\w*)\s*[,)]`)
+	decodedAssign = regexp.MustCompile(`(?:b64decode|b32decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress|\.decrypt)\s*\(`)
+)
+
+// execLookBack is how far before an exec the assignment of its argument is
+// looked for: loaders decode and run within a few lines.
+const execLookBack = 1500
+
+// execDecodedName reports exec(x) where the last assignment to x shortly
+// before gave it decoded or decrypted data (not unmarshalled: import hooks
+// exec cached bytecode that way): the multi-line form of exec(b64decode(..))
+// that no single-line pattern sees.
+func (s *scan) execDecodedName(c *compiled, data []byte, lineOf func(int) int, depth int) {
+	for _, m := range execNameCall.FindAllSubmatchIndex(data, 16) {
+		name := data[m[2]:m[3]]
+		lo := max(0, m[0]-execLookBack)
+		var last []byte // the right-hand side of the last assignment to name
+		for off := lo; ; {
+			i := bytes.Index(data[off:m[0]], name)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(name)
+			if at > 0 && isIdent(data[at-1]) || off < m[0] && isIdent(data[off]) {
+				continue // part of a longer name
+			}
+			rest := bytes.TrimLeft(data[off:m[0]], " \t")
+			if len(rest) < 2 || rest[0] != '=' || rest[1] == '=' {
+				continue
+			}
+			end := bytes.IndexByte(rest, '\n')
+			if end < 0 {
+				end = len(rest)
+			}
+			last = rest[1:end]
+		}
+		if last != nil && decodedAssign.Match(last) {
+			s.add(c, lineOf(m[0]), data[m[0]:min(len(data), m[1]+40)], depth > 0)
+			return
+		}
+	}
 }

@@ -270,6 +270,9 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 				continue
 			}
 			ms, me := from+loc[0], from+loc[1]
+			if inert(lang, lineAt(data, ms), c.rule) {
+				continue
+			}
 			if c.rule.Scope == rules.ScopeModule {
 				if scopes == nil {
 					scopes = newPyScopes(data)
@@ -282,6 +285,38 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 		}
 	})
 	s.detect(data, lang, applies, gated, depth, lineOf)
+}
+
+// lineAt returns the line holding off, without its leading blanks.
+func lineAt(data []byte, off int) []byte {
+	lo := bytes.LastIndexByte(data[:off], '\n') + 1
+	hi := len(data)
+	if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+		hi = off + i
+	}
+	return bytes.TrimLeft(data[lo:hi], " \t")
+}
+
+// inert reports a match on a line that runs nothing: a comment, a doctest
+// example (Python's ">>> " and "... " lines, which docstrings are full
+// of), or, for network and process capabilities, a Python def or class
+// line (class HTTPConnection(...) and def create_connection(...) define,
+// they do not connect).
+func inert(lang string, line []byte, r *rules.Rule) bool {
+	switch lang {
+	case "python":
+		if bytes.HasPrefix(line, []byte(">>>")) || bytes.HasPrefix(line, []byte("... ")) {
+			return true
+		}
+		definition := bytes.HasPrefix(line, []byte("def ")) || bytes.HasPrefix(line, []byte("async def ")) || bytes.HasPrefix(line, []byte("class "))
+		if definition && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process")) {
+			return true
+		}
+	case "ruby", "shell":
+	default:
+		return false
+	}
+	return len(line) > 0 && line[0] == '#' && !bytes.HasPrefix(line, []byte("#!"))
 }
 
 // around returns the window a pattern sees for a keyword at [start,end):

@@ -93,13 +93,13 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	// only after the walk, names one as an entry point or install script.
 	var skipped map[string]bool
 	info, walkErr := archive.Walk(ctx, target, opts.Limits, func(e *archive.Entry) error {
+		// Every entry, directories included, tells the collector where the
+		// package root is; it keeps only metadata and skips nested archives.
+		meta.AddEntry(e)
 		if e.Kind != archive.File {
 			return nil
 		}
 		res.Files++
-		if pkgmeta.IsMetadataPath(e.Path) {
-			meta.Add(e.Path, e.Data)
-		}
 		if isLow(e.Path) {
 			if skipped == nil {
 				skipped = map[string]bool{}

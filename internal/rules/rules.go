@@ -59,6 +59,7 @@ var Detectors = []string{
 	"invisible-unicode", // zero-width and filler characters in code
 	"decoded-payload",   // a base64/hex/zlib literal that decodes to code
 	"math-letters",      // identifiers spelt in Unicode mathematical letters
+	"exec-decoded-name", // exec(x) of a name assigned decoded or decrypted data a few lines before
 }
 
 // ScopeModule is the only Scope: module-level Python code.
