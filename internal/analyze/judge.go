@@ -162,7 +162,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	switch {
 	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2 && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
 		verdict = finding.Malicious
-	case score >= suspiciousScore && threat+obfuscation >= 1:
+	case score >= suspiciousScore && (heaviest >= 1 || obfuscation >= 1):
 		verdict = finding.Suspicious
 	}
 	return verdict, round(score), findings(hits)

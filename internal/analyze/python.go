@@ -56,6 +56,11 @@ func newPyScopes(data []byte) *pyScopes {
 				owner = stack[len(stack)-1].owner
 			}
 			switch {
+			case owner != "" && owner != never && (bytes.HasPrefix(body, []byte("def ")) || bytes.HasPrefix(body, []byte("async def "))):
+				// a function nested in a top-level one runs only when
+				// the closure is called, not when its parent is
+				stack = append(stack, block{ind, never})
+				owner = never
 			case owner != "":
 				// inside a function (or never): stays so; nested blocks too
 			case bytes.HasPrefix(body, []byte("def ")) || bytes.HasPrefix(body, []byte("async def ")):
