@@ -29,6 +29,7 @@ func init() { registerCommand(newScanCmd) }
 func newScanCmd(a *app) *cobra.Command {
 	var (
 		format, dbPath, policyPath, failOn string
+		base                               string
 		offline, deep, verbose             bool
 		cooldown                           time.Duration
 		jobs                               int
@@ -61,6 +62,12 @@ then home) or $NPM_CONFIG_REGISTRY; pip's index-url or $PIP_INDEX_URL; the
 Gemfile source, ~/.gemrc or $GEM_HOST. Data is cached under
 $CUSTOMS_CACHE_DIR (default: the user cache directory's customs folder).
 
+With --base REF (a branch, tag or commit), only the dependencies that the
+lockfiles add or change since REF are checked: the pull-request check to
+run on every dependency bump. The lockfiles are read at REF with git, so DIR
+must be inside a git repository. Each changed dependency is also diffed
+against the version it replaces, as ` + "`customs diff`" + ` does (online only).
+
 The project's .customs.yaml (found in DIR or above; --policy to name one)
 sets internal namespaces, allowed names, the cooldown, fail_on and ignores
 (each with a reason and an expiry date).
@@ -73,6 +80,7 @@ Exit codes:
 		Example: `  customs scan
   customs scan ./service --format sarif > customs.sarif
   customs scan --offline
+  customs scan --base origin/main
   customs scan --deep
   customs scan --db ./osv/npm.zip --format json package-lock.json`,
 		Args: cobra.MaximumNArgs(1),
@@ -87,6 +95,7 @@ Exit codes:
 	f.DurationVar(&cooldown, "cooldown", 0, "minimum release age before a version is trusted, e.g. 72h (overrides the policy; default 72h)")
 	f.IntVarP(&jobs, "jobs", "j", 0, "dependencies checked at once (default: cores, 16 when online)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "list clean dependencies too (text output)")
+	f.StringVar(&base, "base", "", "check only the dependencies added or changed since git `REF`, diffing each changed one against its old version")
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		root := "."
@@ -100,6 +109,8 @@ Exit codes:
 			return fmt.Errorf("--fail-on %q: want suspicious or malicious", failOn)
 		case jobs < 0:
 			return fmt.Errorf("--jobs must not be negative")
+		case cmd.Flags().Changed("base") && base == "":
+			return fmt.Errorf("--base needs a git ref, e.g. origin/main")
 		}
 		if _, err := os.Stat(root); err != nil {
 			return err
@@ -121,7 +132,7 @@ Exit codes:
 		}
 		home, _ := os.UserHomeDir()
 		opts := scan.Options{Root: root, Deep: deep, CacheDir: cache, Jobs: jobs, Policy: scanPolicy(pol),
-			Installers: &names.InstallerSetup{Home: home, Getenv: os.Getenv}}
+			Installers: &names.InstallerSetup{Home: home, Getenv: os.Getenv}, Base: base}
 		if cmd.Flags().Changed("cooldown") {
 			opts.Policy.Cooldown = cooldown
 			if cooldown == 0 {

@@ -89,6 +89,9 @@ func (c *checker) check(ctx context.Context, p *pending) {
 	online := fromRegistry && !internal && p.Version != "" && validName(eco, p.Name)
 	if online && c.opts.Registry != nil {
 		sigs = append(sigs, c.registryHistory(ctx, eco, p)...)
+		if p.OldVersion != "" {
+			sigs = append(sigs, c.reviewUpdate(ctx, p)...)
+		}
 	}
 	if online && c.opts.Deep {
 		sigs = append(sigs, c.deep(ctx, eco, p)...)

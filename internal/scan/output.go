@@ -111,8 +111,12 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		if p.Origin != "" {
 			where = loc(p.Origin, p.Line) + " (via " + safe(p.File) + ")"
 		}
+		version := safe(p.Version)
+		if p.OldVersion != "" {
+			version = safe(p.OldVersion) + " → " + version
+		}
 		fmt.Fprintf(&b, "%s  %s %s (%s, %s)  %s\n", paint(style, strings.ToUpper(string(p.Verdict))),
-			safe(p.Name), safe(p.Version), p.Ecosystem, rel, where)
+			safe(p.Name), version, p.Ecosystem, rel, where)
 		for _, f := range p.Findings {
 			ids := ""
 			if len(f.IDs) > 0 {

@@ -9,10 +9,12 @@
 //
 //	{
 //	  "root": "<the scanned path>",
+//	  "base": "<git ref>",                               only with --base: just what changed since it was checked
 //	  "files":    [{"file", "format", "packages"}],      lockfiles read
 //	  "packages": [{                                     one per (file, ecosystem, name, version)
 //	      "ecosystem": "npm" | "pypi" | "rubygems" | <SBOM purl type>,
 //	      "name", "version",                             version "" when only declared
+//	      "old_version": "<version at the base ref>",    only with base, when changed (not added)
 //	      "file":   "<lockfile, relative to root>",
 //	      "origin": "<included file that pins it>",      only when not file itself
 //	      "line":   <line of the pin>,
@@ -26,7 +28,8 @@
 //	  "errors":   [{"file", "error"}],                   files that could not be read
 //	  "database": {"loaded", "date", "built", "records", "sources", "note"},
 //	  "notes":    ["…"],                                 what was skipped and why
-//	  "summary":  {"files", "packages", "malicious", "suspicious", "clean", "ignored", "errors", "failed"}
+//	  "summary":  {"files", "packages", "malicious", "suspicious", "clean", "ignored", "errors", "failed",
+//	               "unchanged"}                          with base: dependencies left out as unchanged
 //	}
 package scan
 
@@ -79,11 +82,16 @@ type Options struct {
 	// scopes, Bundler sources) that let a public package shadow an internal
 	// one; Run fills in Dir (the root) and Internal (from Policy).
 	Installers *names.InstallerSetup
+	// Base, a git ref, limits the scan to the dependencies the lockfiles
+	// add or change since it; each changed one is also diffed against the
+	// version it replaces (online only).
+	Base string
 }
 
 // Report is the result of a scan; its JSON form is the documented contract.
 type Report struct {
 	Root     string     `json:"root"`
+	Base     string     `json:"base,omitempty"` // Options.Base
 	Files    []FileInfo `json:"files"`
 	Packages []Package  `json:"packages"`
 	// Setup holds findings on the project's installer configuration.
@@ -93,6 +101,8 @@ type Report struct {
 	Notes    []string          `json:"notes,omitempty"`
 	Summary  Summary           `json:"summary"`
 	base     string            // the directory File paths are relative to
+	// unchanged counts the dependencies Base left out.
+	unchanged int
 }
 
 // FileInfo is one lockfile or manifest that was read.
@@ -107,7 +117,9 @@ type Package struct {
 	Ecosystem string `json:"ecosystem"`
 	Name      string `json:"name"`
 	Version   string `json:"version"`
-	File      string `json:"file"` // the lockfile, relative to the scanned path
+	// OldVersion is the version at Options.Base that Version replaces.
+	OldVersion string `json:"old_version,omitempty"`
+	File       string `json:"file"` // the lockfile, relative to the scanned path
 	// Origin is the file that pins the package when it is not File itself
 	// (a requirements file included with -r); Line is in Origin then.
 	Origin   string            `json:"origin,omitempty"`
@@ -146,12 +158,14 @@ type Summary struct {
 	Clean      int  `json:"clean"`
 	Ignored    int  `json:"ignored"`
 	Errors     int  `json:"errors"`
-	Failed     bool `json:"failed"` // the run fails under the policy (exit code 1)
+	Failed     bool `json:"failed"`              // the run fails under the policy (exit code 1)
+	Unchanged  int  `json:"unchanged,omitempty"` // with Base: dependencies not checked
 }
 
 // Run scans every lockfile under opts.Root. An error is returned only when
-// the root itself cannot be read; a broken lockfile is reported in
-// Report.Errors and the others are still scanned.
+// the root itself cannot be read, or Base is not a commit of the git
+// repository holding it; a broken lockfile is reported in Report.Errors and
+// the others are still scanned.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	st, err := os.Stat(opts.Root)
 	if err != nil {
@@ -189,6 +203,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if len(paths) == 0 {
 		rep.Notes = append(rep.Notes, "no lockfile or manifest found under "+opts.Root)
+	}
+	if opts.Base != "" {
+		if deps, err = rep.keepChanged(ctx, root, opts, deps); err != nil {
+			return nil, err
+		}
 	}
 	res := check(ctx, deps, opts)
 	rep.Packages, rep.Database = res.Packages, res.Database
@@ -245,6 +264,7 @@ func Check(ctx context.Context, deps []lockfile.Dependency, opts Options) Result
 type input struct {
 	dep      lockfile.Dependency
 	lockfile string
+	old      string // the version at Options.Base it replaces
 }
 
 func check(ctx context.Context, deps []input, opts Options) Result {
@@ -321,7 +341,7 @@ func dedupe(deps []input) []pending {
 			origin = d.File
 		}
 		out = append(out, pending{dep: d, Package: Package{
-			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: in.lockfile, Origin: origin, Line: d.Line,
+			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, OldVersion: in.old, File: in.lockfile, Origin: origin, Line: d.Line,
 			Direct: d.Direct, Source: d.Source, Verdict: finding.Clean, Findings: []finding.Finding{},
 		}})
 	}
@@ -351,7 +371,7 @@ func describeDB(db *advisory.DB, err error) Database {
 }
 
 func summarize(r *Report) Summary {
-	s := Summary{Files: len(r.Files), Packages: len(r.Packages), Errors: len(r.Errors)}
+	s := Summary{Files: len(r.Files), Packages: len(r.Packages), Errors: len(r.Errors), Unchanged: r.unchanged}
 	for _, p := range r.Packages {
 		switch p.Verdict {
 		case finding.Malicious:
