@@ -74,12 +74,12 @@ type Checker struct {
 }
 
 type ecoState struct {
-	once  sync.Once
-	err   error
+	once   sync.Once
+	err    error
 	ix     *index
 	set    *NameSet
-	scoped *ScopedSet // npm only
-	extra map[string][]Entry // skeleton → names from extra lists
+	scoped *ScopedSet         // npm only
+	extra  map[string][]Entry // skeleton → names from extra lists
 }
 
 // NewChecker returns a Checker over the embedded data, the cache and cfg.
@@ -100,12 +100,11 @@ func (c *Checker) state(eco Ecosystem) (*ecoState, error) {
 }
 
 func (c *Checker) load(eco Ecosystem, st *ecoState) error {
-	pop, err := loadPopular(c.fss, eco)
-	if err != nil {
+	var err error
+	if st.ix, err = loadIndex(c.fss, eco, c.cfg.Extra[eco]); err != nil {
 		return err
 	}
-	st.set, err = loadNameSet(c.fss, eco)
-	if err != nil {
+	if st.set, err = loadNameSet(c.fss, eco); err != nil {
 		return err
 	}
 	if eco == NPM {
@@ -113,15 +112,8 @@ func (c *Checker) load(eco Ecosystem, st *ecoState) error {
 			return err
 		}
 	}
-	entries := pop.Entries
 	st.extra = map[string][]Entry{}
 	for _, l := range c.cfg.Extra[eco] {
-		ranked := slices.DeleteFunc(slices.Clone(l.Entries), func(e Entry) bool { return Validate(eco, e.Name) != nil })
-		slices.SortStableFunc(ranked, func(a, b Entry) int { return int(b.Downloads - a.Downloads) })
-		if len(ranked) > ExtraPopular && ranked[0].Downloads > 0 {
-			ranked = ranked[:ExtraPopular]
-		}
-		entries = append(entries, ranked...)
 		for _, e := range l.Entries {
 			if Validate(eco, e.Name) == nil {
 				k := Skeleton(eco, e.Name)
@@ -129,8 +121,21 @@ func (c *Checker) load(eco Ecosystem, st *ecoState) error {
 			}
 		}
 	}
-	st.ix = newIndex(eco, entries)
 	return nil
+}
+
+// withExtra appends to a popular list the most downloaded valid names of
+// each extra list (all of them when a list has no counts).
+func withExtra(eco Ecosystem, entries []Entry, extra []*List) []Entry {
+	for _, l := range extra {
+		ranked := slices.DeleteFunc(slices.Clone(l.Entries), func(e Entry) bool { return Validate(eco, e.Name) != nil })
+		slices.SortStableFunc(ranked, func(a, b Entry) int { return int(b.Downloads - a.Downloads) })
+		if len(ranked) > ExtraPopular && ranked[0].Downloads > 0 {
+			ranked = ranked[:ExtraPopular]
+		}
+		entries = append(entries, ranked...)
+	}
+	return entries
 }
 
 // Squat describes the package a name imitates.
@@ -268,8 +273,8 @@ func (p Popularity) describe() string {
 // of the popular packages itself.
 func (st *ecoState) lookup(eco Ecosystem, name string) (Popularity, bool) {
 	canon := Canonical(eco, name)
-	if id, ok := st.ix.byCanon[canon]; ok {
-		return st.ix.targets[id].pop, true
+	if id, ok := st.ix.canonical(canon); ok {
+		return st.ix.target(id).pop, true
 	}
 	best, found := Popularity{}, false
 	if e, ok := st.set.Lookup(name); ok {
@@ -357,15 +362,15 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		alike = st.set.Alike(name)
 	}
 	alike = append(alike, st.extra[skel]...)
-	for _, id := range st.ix.bySkel[skel] {
-		t := st.ix.targets[id]
+	for id := range st.ix.filed(kindSkeleton, skel) {
+		t := st.ix.target(id)
 		alike = append(alike, Entry{Name: t.name, Downloads: t.pop.Downloads, Rank: t.pop.Rank})
 	}
 	lower := strings.ToLower(name)
 	for _, e := range alike {
 		t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
-		if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
-			t.pop = st.ix.targets[id].pop
+		if id, ok := st.ix.canonical(Canonical(eco, e.Name)); ok {
+			t.pop = st.ix.target(id).pop
 		}
 		tech := sameSkeletonTechnique(name, e.Name)
 		// PyPI folds separators itself; there only look-alikes count
@@ -379,7 +384,7 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 
 	plain := plainOf(name)
 	st.ix.near(plain, func(id int32, dist int, against string) {
-		t := st.ix.targets[id]
+		t := st.ix.target(id)
 		switch {
 		case dist == 0:
 			consider(t, sameSkeletonTechnique(name, t.name), 1, false)
@@ -390,25 +395,25 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		}
 	})
 	if core := coreOf(eco, name); core != "" && core != plain {
-		for _, id := range st.ix.bySkel[foldPart(core)] {
-			consider(st.ix.targets[id], "prefix/suffix", 1, false)
+		for id := range st.ix.filed(kindSkeleton, foldPart(core)) {
+			consider(st.ix.target(id), "prefix/suffix", 1, false)
 		}
 		// Both names carry an affix around the same core: weaker.
-		for _, id := range st.ix.byCore[core] {
-			consider(st.ix.targets[id], "prefix/suffix", 0.85, false)
+		for id := range st.ix.filed(kindCore, core) {
+			consider(st.ix.target(id), "prefix/suffix", 0.85, false)
 		}
 		// An affix around a misspelt name ("ethetsjs").
 		if len(core) >= 5 {
 			st.ix.near(core, func(id int32, dist int, against string) {
-				if t := st.ix.targets[id]; dist > 0 {
+				if t := st.ix.target(id); dist > 0 {
 					consider(t, editTechnique(core, against, dist), 0.8*lengthWeight(min(len(core), len(against))), false)
 				}
 			})
 		}
 	}
 	if k := tokenKey(name); k != "" && !scoped {
-		for _, id := range st.ix.byTokens[k] {
-			consider(st.ix.targets[id], "token reorder", 1, false)
+		for id := range st.ix.filed(kindTokens, k) {
+			consider(st.ix.target(id), "token reorder", 1, false)
 		}
 	}
 	// An unscoped copy of a scoped package's name, unless it is a
@@ -421,8 +426,8 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		}
 	}
 	if rest, ok := withoutFillers(name); ok {
-		for _, id := range st.ix.bySkel[foldPart(rest)] {
-			consider(st.ix.targets[id], "combosquat", 1, false)
+		for id := range st.ix.filed(kindSkeleton, foldPart(rest)) {
+			consider(st.ix.target(id), "combosquat", 1, false)
 		}
 	}
 	// A name the registry's full list does not hold, one edit from one
@@ -433,8 +438,8 @@ func (st *ecoState) bestSquat(eco Ecosystem, name string, pop Popularity, popula
 		near, _ := st.set.Near(name, 1)
 		for _, e := range near {
 			t := target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(eco, e)}
-			if id, ok := st.ix.byCanon[Canonical(eco, e.Name)]; ok {
-				t.pop = st.ix.targets[id].pop
+			if id, ok := st.ix.canonical(Canonical(eco, e.Name)); ok {
+				t.pop = st.ix.target(id).pop
 			}
 			dist := osaDistance(plain, t.plain, 2)
 			if dist == 0 || affixOnly(plain, t.plain, dist) {

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,7 @@ type ListMeta struct {
 // File names, the same in the embedded data and in the cache directory.
 func popularFile(eco Ecosystem) string { return string(eco) + "-popular.tsv.gz" }
 func namesFile(eco Ecosystem) string   { return string(eco) + "-names.fst.zst" }
+func indexFile(eco Ecosystem) string   { return string(eco) + "-popular.index.zst" }
 
 const scopedFile = "npm-scoped.fst.zst"
 
@@ -89,16 +91,60 @@ func LoadMeta(cacheDir string) (Meta, error) {
 // loadPopular reads the popular list of eco: the cached one, or the
 // embedded one when the cache has none or a broken one.
 func loadPopular(fss []fs.FS, eco Ecosystem) (*List, error) {
-	return loadFirst(fss, popularFile(eco), func(b []byte) (*List, error) {
-		if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
-			return nil, errors.New("not gzip-compressed")
+	return loadFirst(fss, popularFile(eco), func(_ fs.FS, b []byte) (*List, error) { return parsePopular(b) })
+}
+
+func parsePopular(b []byte) (*List, error) {
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return nil, errors.New("not gzip-compressed")
+	}
+	l, err := ParseList(bytesReader(b))
+	if err == nil && len(l.Entries) == 0 {
+		err = errors.New("no names")
+	}
+	return l, err
+}
+
+// loadIndex returns the typosquatting index of eco's popular list (the
+// cached list, or the embedded one when the cache has none or a broken
+// one): the index stored next to the list when it was built from these
+// very bytes, else one built now, as it is with extra lists.
+func loadIndex(fss []fs.FS, eco Ecosystem, extra []*List) (*index, error) {
+	return loadFirst(fss, popularFile(eco), func(f fs.FS, list []byte) (*index, error) {
+		if len(extra) == 0 {
+			if ix, err := openStoredIndex(f, eco, list); err == nil {
+				return ix, nil
+			}
 		}
-		l, err := ParseList(bytesReader(b))
-		if err == nil && len(l.Entries) == 0 {
-			err = errors.New("no names")
+		pop, err := parsePopular(list)
+		if err != nil {
+			return nil, err
 		}
-		return l, err
+		ix, _, err := openIndex(eco, BuildIndex(eco, withExtra(eco, pop.Entries, extra), nil))
+		return ix, err
 	})
+}
+
+var errStaleIndex = errors.New("index built from another list")
+
+// openStoredIndex opens the index file of f if it was built from list.
+func openStoredIndex(f fs.FS, eco Ecosystem, list []byte) (*index, error) {
+	z, err := fs.ReadFile(f, indexFile(eco))
+	if err != nil {
+		return nil, err
+	}
+	b, err := zstdDecoder.DecodeAll(z, nil)
+	if err != nil {
+		return nil, err
+	}
+	ix, sum, err := openIndex(eco, b)
+	if err != nil {
+		return nil, err
+	}
+	if sum != sha256.Sum256(list) {
+		return nil, errStaleIndex
+	}
+	return ix, nil
 }
 
 var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(512<<20))
@@ -106,7 +152,7 @@ var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.Wi
 // loadNameSet reads and decompresses the name set of eco, falling back
 // like loadPopular.
 func loadNameSet(fss []fs.FS, eco Ecosystem) (*NameSet, error) {
-	return loadFirst(fss, namesFile(eco), func(b []byte) (*NameSet, error) {
+	return loadFirst(fss, namesFile(eco), func(_ fs.FS, b []byte) (*NameSet, error) {
 		raw, err := zstdDecoder.DecodeAll(b, nil)
 		if err != nil {
 			return nil, err
@@ -117,7 +163,7 @@ func loadNameSet(fss []fs.FS, eco Ecosystem) (*NameSet, error) {
 
 // loadScopedSet reads npm's scoped names by name part.
 func loadScopedSet(fss []fs.FS) (*ScopedSet, error) {
-	return loadFirst(fss, scopedFile, func(b []byte) (*ScopedSet, error) {
+	return loadFirst(fss, scopedFile, func(_ fs.FS, b []byte) (*ScopedSet, error) {
 		raw, err := zstdDecoder.DecodeAll(b, nil)
 		if err != nil {
 			return nil, err
@@ -131,8 +177,9 @@ func loadScopedSet(fss []fs.FS) (*ScopedSet, error) {
 }
 
 // loadFirst decodes file from the first of fss that holds a good copy;
-// the errors of broken copies are returned only when none is good.
-func loadFirst[T any](fss []fs.FS, file string, decode func([]byte) (T, error)) (T, error) {
+// the errors of broken copies are returned only when none is good. decode
+// also gets the file system the copy came from.
+func loadFirst[T any](fss []fs.FS, file string, decode func(fs.FS, []byte) (T, error)) (T, error) {
 	var zero T
 	var errs []error
 	for _, f := range fss {
@@ -142,7 +189,7 @@ func loadFirst[T any](fss []fs.FS, file string, decode func([]byte) (T, error)) 
 		}
 		if err == nil {
 			var v T
-			if v, err = decode(b); err == nil {
+			if v, err = decode(f, b); err == nil {
 				return v, nil
 			}
 		}
@@ -154,7 +201,8 @@ func loadFirst[T any](fss []fs.FS, file string, decode func([]byte) (T, error)) 
 	return zero, errors.Join(errs...)
 }
 
-// CompressNameSet compresses BuildNameSet's output as it is stored.
+// CompressNameSet compresses BuildNameSet's (or BuildIndex's) output as it
+// is stored.
 func CompressNameSet(fst []byte) ([]byte, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
 	if err != nil {

@@ -144,7 +144,10 @@ func topNames(t *testing.T, c *Checker, eco Ecosystem, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := slices.Clone(st.ix.targets)
+	ts := make([]target, st.ix.len())
+	for i := range ts {
+		ts[i] = st.ix.target(int32(i))
+	}
 	slices.SortStableFunc(ts, func(a, b target) int {
 		switch {
 		case a.pop.Monthly > b.pop.Monthly:

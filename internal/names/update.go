@@ -86,7 +86,7 @@ func Update(ctx context.Context, client *http.Client, ep Endpoints, dir string, 
 	if ep.NPMDownloads != "" {
 		if pop, err := refreshNPMDownloads(ctx, client, ep.NPMDownloads, dir); err != nil {
 			fail(NPM, err)
-		} else if err := writePopular(dir, NPM, pop); err != nil {
+		} else if err := WritePopular(dir, NPM, pop); err != nil {
 			fail(NPM, err)
 		} else {
 			rep.Lists[NPM] = ListMeta{Date: date, Source: ep.NPMDownloads + " (monthly downloads of the popular list)", Popular: len(pop), Measure: "downloads a month"}
@@ -244,13 +244,31 @@ func writeNameSet(dir string, eco Ecosystem, all []Entry) error {
 	return writeAtomic(filepath.Join(dir, namesFile(eco)), zst)
 }
 
-func writePopular(dir string, eco Ecosystem, entries []Entry) error {
+// WritePopular writes a popular list into dir (the embedded data or the
+// cache) with the index built from it, so that a Checker maps the index
+// instead of building it.
+func WritePopular(dir string, eco Ecosystem, entries []Entry) error {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err := WriteList(zw, entries); err != nil {
 		return err
 	}
 	if err := zw.Close(); err != nil {
+		return err
+	}
+	// Indexed as a Checker reads the list back, so that the stored
+	// index and one built from the list are the same.
+	l, err := parsePopular(buf.Bytes())
+	if err != nil {
+		return err
+	}
+	// The list goes last: until it is replaced, the new index does not
+	// match the list and is not used.
+	ix, err := CompressNameSet(BuildIndex(eco, l.Entries, buf.Bytes()))
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, indexFile(eco)), ix); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, popularFile(eco)), buf.Bytes())

@@ -72,6 +72,12 @@ func TestUpdate(t *testing.T) {
 	if r := c.Check(NPM, "lodash"); r.Popularity.Downloads != 123 {
 		t.Errorf("lodash downloads %d, want the refreshed 123", r.Popularity.Downloads)
 	}
+	// The refreshed list comes with its index, so checkers need not build one.
+	if list, err := os.ReadFile(filepath.Join(dir, popularFile(NPM))); err != nil {
+		t.Error(err)
+	} else if _, err := openStoredIndex(os.DirFS(dir), NPM, list); err != nil {
+		t.Errorf("index of the refreshed npm list: %v", err)
+	}
 	m, err := LoadMeta(dir)
 	if err != nil || m.Lists[PyPI].Date != "2027-01-02" || m.Lists[NPM].Date != "2027-01-02" {
 		t.Errorf("meta %+v %v", m, err)

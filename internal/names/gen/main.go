@@ -24,7 +24,8 @@
 //     a wrong spelling would itself look like a separator squat).
 //
 // Outputs in -out: <eco>-popular.tsv.gz (the popular list, the format
-// ParseList reads, so `customs db update` can replace it), <eco>-names.fst
+// ParseList reads, so `customs db update` can replace it) and
+// <eco>-popular.index (its typosquatting index, see BuildIndex), <eco>-names.fst
 // (every name, see NameSet, zstd-compressed), npm-scoped.fst.zst (see
 // ScopedSet) and meta.json (dates and counts).
 package main
@@ -116,13 +117,7 @@ func write(dir string, eco names.Ecosystem, all, popular []names.Entry) {
 	zst, err := names.CompressNameSet(fst)
 	check(err)
 	check(os.WriteFile(filepath.Join(dir, string(eco)+"-names.fst.zst"), zst, 0o644))
-	f, err := os.Create(filepath.Join(dir, string(eco)+"-popular.tsv.gz"))
-	check(err)
-	zw, err := gzip.NewWriterLevel(f, gzip.BestCompression)
-	check(err)
-	check(names.WriteList(zw, popular))
-	check(zw.Close())
-	check(f.Close())
+	check(names.WritePopular(dir, eco, popular))
 	log.Printf("%s: %d names (%d bytes as FST, %d compressed), %d popular", eco, len(all), len(fst), len(zst), len(popular))
 }
 
