@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"sort"
@@ -85,6 +86,7 @@ func BaseChanges(ctx context.Context, dir, ref string) ([]BaseChange, []error, e
 		return nil, nil, err
 	}
 	fsys := os.DirFS(dir)
+	tree := gitTree{ctx: ctx, dir: dir, ref: ref}
 	var changes []BaseChange
 	var errs []error
 	for _, p := range paths {
@@ -93,22 +95,15 @@ func BaseChanges(ctx context.Context, dir, ref string) ([]BaseChange, []error, e
 			errs = append(errs, cur.Err)
 			continue
 		}
-		var old lockfile.File
-		data, err := git(ctx, dir, "show", ref+":./"+p)
+		old := lockfile.ParseFS(tree, p)
+		var open *fs.PathError
 		switch {
-		case err == nil && len(data) > lockfile.MaxFileSize:
-			errs = append(errs, fmt.Errorf("%s at %s: larger than %d bytes", p, ref, lockfile.MaxFileSize))
-			continue
-		case err == nil:
-			old, err = lockfile.Parse(p, data)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s at %s: %w", p, ref, err))
-				continue
-			}
-		case errors.Is(err, errNotInRef):
-			// A lockfile new since ref: everything in it is added.
+		case old.Err == nil:
+		case errors.As(old.Err, &open) && open.Path == p && errors.Is(open.Err, fs.ErrNotExist):
+			// A lockfile new since ref: everything in it is added. (An
+			// include missing at ref is an error: its Path is not p.)
 		default:
-			errs = append(errs, fmt.Errorf("%s at %s: %w", p, ref, err))
+			errs = append(errs, fmt.Errorf("%s at %s: %w", p, ref, old.Err))
 			continue
 		}
 		changes = append(changes, lockChanges(old.Deps, cur.Deps)...)
