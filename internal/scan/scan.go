@@ -9,7 +9,7 @@
 //
 //	{
 //	  "root": "<the scanned path>",
-//	  "base": "<git ref>",                               only with --base: just what changed since it was checked
+//	  "base": "<git ref>",                               only with Base: packages are what changed since
 //	  "files":    [{"file", "format", "packages"}],      lockfiles read
 //	  "packages": [{                                     one per (file, ecosystem, name, version)
 //	      "ecosystem": "npm" | "pypi" | "rubygems" | <SBOM purl type>,
