@@ -76,7 +76,8 @@ Exit codes:
   0  nothing flagged at or above fail_on, and every lockfile was read
   1  at least one dependency flagged, or an installer setting that lets
      public packages shadow internal ones (wins over 2)
-  2  bad usage, or a lockfile could not be read and nothing was flagged`,
+  2  bad usage (a --base that is not a commit too), or a lockfile could not
+     be read (in DIR or at --base) and nothing was flagged`,
 		Example: `  customs scan
   customs scan ./service --format sarif > customs.sarif
   customs scan --offline

@@ -31,25 +31,25 @@ func (r *Report) keepChanged(ctx context.Context, root string, opts Options, dep
 		old[keyOf(c.Dependency)] = c.OldVersion
 	}
 	// Select from what Run read rather than take the changes as they are:
-	// a single lockfile named, or the discovery options, still apply.
+	// a single lockfile named, or the discovery options, still apply. The
+	// counts are of packages as the report lists them (per lockfile).
 	var kept []input
 	all, changed := map[key]bool{}, map[key]bool{}
 	bumped := 0
 	for _, in := range deps {
 		k := keyOf(in.dep)
-		all[key{in.lockfile, k.eco, k.name, k.version}] = true
+		listed := key{in.lockfile, k.eco, k.name, k.version}
+		all[listed] = true
 		v, ok := old[k]
 		if !ok {
 			continue
 		}
 		in.old = v
 		kept = append(kept, in)
-		if ck := (key{in.lockfile, k.eco, k.name, k.version}); !changed[ck] {
-			changed[ck] = true
-			if v != "" {
-				bumped++
-			}
+		if !changed[listed] && v != "" {
+			bumped++
 		}
+		changed[listed] = true
 	}
 	r.unchanged = len(all) - len(changed)
 	r.Notes = append(r.Notes, fmt.Sprintf("only the %d added or changed dependencies of %d were checked against %s", len(changed), len(all), ref))
