@@ -108,6 +108,8 @@ var combos = []struct {
 		"setup.py is obfuscated; legitimate setup scripts have nothing to hide"},
 	{"obfuscated-import", "obfuscation", "", finding.Medium, RoleImport, "pypi",
 		"code that runs on import is obfuscated"},
+	{"setup-wallet-address", "wallet", "", finding.High, RoleInstall, "pypi",
+		"setup.py holds cryptocurrency wallet addresses; building a package never needs one"},
 	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
 		"writes a file to a temporary or startup location and starts processes in the same file"},
 	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode, "",
