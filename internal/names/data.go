@@ -39,7 +39,7 @@ type ListMeta struct {
 // File names, the same in the embedded data and in the cache directory.
 func popularFile(eco Ecosystem) string { return string(eco) + "-popular.tsv.gz" }
 func namesFile(eco Ecosystem) string   { return string(eco) + "-names.fst.zst" }
-func indexFile(eco Ecosystem) string   { return string(eco) + "-popular.index.zst" }
+func indexFile(eco Ecosystem) string   { return string(eco) + "-popular.index" }
 
 const scopedFile = "npm-scoped.fst.zst"
 
@@ -120,7 +120,7 @@ func loadIndex(fss []fs.FS, eco Ecosystem, extra []*List) (*index, error) {
 		if err != nil {
 			return nil, err
 		}
-		ix, _, err := openIndex(eco, BuildIndex(eco, withExtra(eco, pop.Entries, extra), nil))
+		ix, _, err := openIndex(eco, buildIndex(eco, withExtra(eco, pop.Entries, extra), nil, false))
 		return ix, err
 	})
 }
@@ -129,11 +129,7 @@ var errStaleIndex = errors.New("index built from another list")
 
 // openStoredIndex opens the index file of f if it was built from list.
 func openStoredIndex(f fs.FS, eco Ecosystem, list []byte) (*index, error) {
-	z, err := fs.ReadFile(f, indexFile(eco))
-	if err != nil {
-		return nil, err
-	}
-	b, err := zstdDecoder.DecodeAll(z, nil)
+	b, err := fs.ReadFile(f, indexFile(eco))
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +197,8 @@ func loadFirst[T any](fss []fs.FS, file string, decode func(fs.FS, []byte) (T, e
 	return zero, errors.Join(errs...)
 }
 
-// CompressNameSet compresses BuildNameSet's (or BuildIndex's) output as it
-// is stored.
+// CompressNameSet compresses BuildNameSet's output (or a section of an
+// index) as it is stored.
 func CompressNameSet(fst []byte) ([]byte, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
 	if err != nil {

@@ -6,16 +6,18 @@ import (
 	"slices"
 )
 
-// BuildIndex builds the typosquatting index of a popular list (entries in
-// list order) as the bytes openIndex uses in place. source is the list file
-// the entries were read from: the index records its SHA-256 so that a
-// reader can tell whether the index still belongs to the list next to it
-// (nil for an index built in memory).
+// buildIndex builds the typosquatting index of a popular list (entries in
+// list order) as the bytes openIndex uses in place; compress stores it
+// smaller, for a file. source is the list file the entries were read
+// from: the index records its SHA-256 so that a reader can tell whether
+// the index still belongs to the list next to it (nil for an index built
+// in memory).
 //
-// The generator and `customs db update` store the result next to the
-// list, so that a process only maps it; a Checker builds one itself only
-// when extra lists are given or the stored index is missing or stale.
-func BuildIndex(eco Ecosystem, entries []Entry, source []byte) []byte {
+// The generator and `customs db update` store the index next to the list
+// (WritePopular), so that a process only reads it; a Checker builds one
+// itself only when extra lists are given or the stored index is missing
+// or stale.
+func buildIndex(eco Ecosystem, entries []Entry, source []byte, compress bool) []byte {
 	b := indexBuilder{
 		eco:     eco,
 		byCanon: make(map[string]int32, len(entries)),
@@ -25,7 +27,7 @@ func BuildIndex(eco Ecosystem, entries []Entry, source []byte) []byte {
 	for _, e := range entries {
 		b.addEntry(e)
 	}
-	return b.encode(source)
+	return b.encode(source, compress)
 }
 
 // indexBuilder collects the targets and their keys before encoding.

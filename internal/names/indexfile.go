@@ -17,7 +17,8 @@ import (
 
 // index finds, for one ecosystem, the popular names a candidate could be
 // imitating, without comparing it to each of them. It is built once (by
-// the generator, `customs db update`, or BuildIndex for extra lists) into
+// the generator and `customs db update` with WritePopular, or by a Checker
+// for extra lists) into
 // flat arrays that are used in place, so loading one costs a read and a
 // checksum, not a rebuild of a million hash entries:
 //
@@ -58,7 +59,13 @@ const (
 )
 
 // indexMagic starts an index file; the version changes with the layout.
-const indexMagic = "customs names index v2\n"
+const indexMagic = "customs names index v3\n"
+
+// How a section of an index is stored.
+const (
+	codecRaw  byte = 0
+	codecZstd byte = 1
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -182,8 +189,11 @@ func u32(b []byte, i int) uint32 { return binary.LittleEndian.Uint32(b[4*i:]) }
 
 // encode lays the index out as openIndex reads it: the magic, a CRC-32C
 // of the rest, the SHA-256 of the source list, the counts, then each
-// section with its length.
-func (b *indexBuilder) encode(source []byte) []byte {
+// section: its codec, its length and its bytes. With compress, the
+// sections that zstd shrinks much are stored compressed (names, keys,
+// offsets); the fingerprints and target ids, which it does not, stay as
+// they are, so opening an index decompresses a few megabytes, not all.
+func (b *indexBuilder) encode(source []byte, compress bool) []byte {
 	n := len(b.targets)
 	bits := uint(8)
 	for 1<<bits*8 < len(b.postings) {
@@ -274,6 +284,13 @@ func (b *indexBuilder) encode(source []byte) []byte {
 		body = binary.LittleEndian.AppendUint32(body, uint32(v))
 	}
 	for _, s := range [][]byte{[]byte(names.String()), nameEnds, downloads, ranks, fst.Bytes(), lists, dir, fps, tgts} {
+		codec := codecRaw
+		if compress {
+			if z, err := CompressNameSet(s); err == nil && len(z) < len(s)*9/10 {
+				codec, s = codecZstd, z
+			}
+		}
+		body = append(body, codec)
 		body = binary.LittleEndian.AppendUint32(body, uint32(len(s)))
 		body = append(body, s...)
 	}
@@ -281,7 +298,7 @@ func (b *indexBuilder) encode(source []byte) []byte {
 	return append(out, body...)
 }
 
-// openIndex reads bytes written by BuildIndex, using them in place. It
+// openIndex reads bytes written by encode, using them in place. It
 // returns the SHA-256 of the list the index was built from.
 func openIndex(eco Ecosystem, data []byte) (*index, [sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
@@ -308,11 +325,21 @@ func openIndex(eco Ecosystem, data []byte) (*index, [sha256.Size]byte, error) {
 	ix.n, ix.bits, ix.idWidth = n, bits, idWidth
 	var sections [9][]byte
 	for i := range sections {
-		if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) > len(rest)-4 {
+		if len(rest) < 5 || int(binary.LittleEndian.Uint32(rest[1:])) > len(rest)-5 {
 			return fail("truncated")
 		}
-		l := int(binary.LittleEndian.Uint32(rest))
-		sections[i], rest = rest[4:4+l], rest[4+l:]
+		codec, l := rest[0], int(binary.LittleEndian.Uint32(rest[1:]))
+		sections[i], rest = rest[5:5+l], rest[5+l:]
+		switch codec {
+		case codecRaw:
+		case codecZstd:
+			var err error
+			if sections[i], err = zstdDecoder.DecodeAll(sections[i], nil); err != nil {
+				return fail(err.Error())
+			}
+		default:
+			return fail("unknown section codec")
+		}
 	}
 	var fst []byte
 	ix.names, ix.nameEnds, ix.downloads, ix.ranks = string(sections[0]), sections[1], sections[2], sections[3]

@@ -264,11 +264,7 @@ func WritePopular(dir string, eco Ecosystem, entries []Entry) error {
 	}
 	// The list goes last: until it is replaced, the new index does not
 	// match the list and is not used.
-	ix, err := CompressNameSet(BuildIndex(eco, l.Entries, buf.Bytes()))
-	if err != nil {
-		return err
-	}
-	if err := writeAtomic(filepath.Join(dir, indexFile(eco)), ix); err != nil {
+	if err := writeAtomic(filepath.Join(dir, indexFile(eco)), buildIndex(eco, l.Entries, buf.Bytes(), true)); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, popularFile(eco)), buf.Bytes())

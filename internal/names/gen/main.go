@@ -25,7 +25,7 @@
 //
 // Outputs in -out: <eco>-popular.tsv.gz (the popular list, the format
 // ParseList reads, so `customs db update` can replace it) and
-// <eco>-popular.index (its typosquatting index, see BuildIndex), <eco>-names.fst
+// <eco>-popular.index (its typosquatting index, see WritePopular), <eco>-names.fst
 // (every name, see NameSet, zstd-compressed), npm-scoped.fst.zst (see
 // ScopedSet) and meta.json (dates and counts).
 package main
