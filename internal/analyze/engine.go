@@ -73,6 +73,9 @@ type compiled struct {
 	rule  *rules.Rule
 	re    *regexp.Regexp
 	langs uint16 // bit set over rules.Languages
+	// literalURL: the rule matches calls to hard-coded URLs, which
+	// docstring examples are full of; matches in docstrings are dropped.
+	literalURL bool
 }
 
 // Engine holds the compiled rules and the prefilter automaton; it is safe
@@ -95,7 +98,7 @@ func New(rs []rules.Rule) (*Engine, error) {
 	var keywords []string
 	for i := range rs {
 		r := &rs[i]
-		c := compiled{rule: r}
+		c := compiled{rule: r, literalURL: slices.Contains(r.Tags, "hardcoded-endpoint")}
 		for _, l := range r.Languages {
 			c.langs |= 1 << langBit(l)
 		}
@@ -273,11 +276,12 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 			if inert(lang, lineAt(data, ms), c.rule) {
 				continue
 			}
-			if c.rule.Scope == rules.ScopeModule {
+			if c.rule.Scope == rules.ScopeModule || lang == "python" && c.literalURL {
 				if scopes == nil {
 					scopes = newPyScopes(data)
 				}
-				if !scopes.runsOnImport(ms) {
+				// Usage examples in docstrings call hard-coded URLs.
+				if c.literalURL && scopes.inText(ms) || c.rule.Scope == rules.ScopeModule && !scopes.runsOnImport(ms) {
 					continue
 				}
 			}

@@ -15,6 +15,9 @@ type pyScopes struct {
 	// import by itself (a method, a nested function, a comment, a string,
 	// or under `if __name__ == "__main__":`).
 	owner []string
+	// text[i] is true when line i lies inside a triple-quoted string
+	// (a docstring, or text the code only prints or writes).
+	text []bool
 }
 
 const never = "\x00"
@@ -77,6 +80,7 @@ func newPyScopes(data []byte) *pyScopes {
 			}
 		}
 		p.owner = append(p.owner, owner)
+		p.text = append(p.text, inString)
 		if !inString && len(body) > 0 && body[0] != '#' {
 			if depth == 0 {
 				prev = owner
@@ -104,6 +108,12 @@ func (p *pyScopes) runsOnImport(off int) bool {
 	default:
 		return p.calledAtTop(owner)
 	}
+}
+
+// inText reports whether off lies on a line inside a triple-quoted string.
+func (p *pyScopes) inText(off int) bool {
+	i, _ := searchInts(p.lineStarts, off)
+	return p.text[i]
 }
 
 // searchInts finds the line holding off: the last start <= off.
