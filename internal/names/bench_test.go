@@ -68,7 +68,7 @@ func BenchmarkCheckOne(b *testing.B) {
 }
 
 // BenchmarkLoad is the first use of an ecosystem: decompressing the name
-// set and building the index of the popular list.
+// sets and opening the stored index of the popular list.
 func BenchmarkLoad(b *testing.B) {
 	for _, eco := range Ecosystems {
 		b.Run(string(eco), func(b *testing.B) {

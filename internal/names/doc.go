@@ -22,6 +22,13 @@
 //     --names-data rubygems=FILE (e.g. a CSV of name and downloads) or
 //     refresh with `customs db update`.
 //
+// Next to each popular list lies its typosquatting index (indexfile.go),
+// built by the generator and by Update from the list's very bytes and used
+// in place, so that the first check of an ecosystem costs milliseconds
+// rather than a rebuild of a million hash entries. A Checker builds the
+// index itself only when extra lists are given or the stored one does not
+// match its list.
+//
 // gen/main.go rebuilds all of it (`go generate ./internal/names`). Update
 // refreshes the lists into CacheDir, which a Checker reads before the
 // embedded data; extra lists (Config.Extra) add names on top.
