@@ -74,7 +74,7 @@ var combos = []struct {
 		"setup.py overrides the install command and collects the user's identity or host name: the shape of a dependency-confusion probe"},
 	{"combo-setup-hook-decode", "install-hook", "decode", finding.Medium, RoleInstall, "pypi",
 		"setup.py overrides the install command and decodes hidden strings"},
-	{"import-time-beacon", "import-network", "", finding.Medium, RoleImport, "pypi",
+	{"import-time-beacon", "import-network", "", finding.High, RoleImport, "pypi",
 		"a package's __init__ makes network requests as soon as it is imported; libraries connect when asked to"},
 	{"setup-runs-programs", "import-process", "", finding.Medium, RoleInstall, "pypi",
 		"setup.py starts other programs when the package is installed"},
