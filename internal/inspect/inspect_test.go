@@ -155,3 +155,31 @@ func TestInstallScriptFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestVendoredWheelIsNotThePackage: the metadata of a wheel vendored inside
+// an sdist describes the vendored package, not the one being inspected, so
+// it must not name the result.
+func TestVendoredWheelIsNotThePackage(t *testing.T) {
+	dir := t.TempDir()
+	wheel, err := os.ReadFile(writeZip(t, dir, "inner-2.0-py3-none-any.whl", []file{
+		{"inner-2.0.dist-info/METADATA", fmt.Sprintf(pkgInfo, "inner", "2.0")},
+		{"inner/__init__.py", ""}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOwn := writeTarGz(t, dir, "outer-1.0.tar.gz", []file{
+		{"outer-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "outer", "1.0")},
+		{"outer-1.0/_vendor/inner-2.0-py3-none-any.whl", string(wheel)},
+		{"outer-1.0/outer/__init__.py", ""}})
+	withoutOwn := writeTarGz(t, dir, "solo-3.1.tar.gz", []file{
+		{"solo-3.1/setup.py", "from setuptools import setup\nsetup(name='solo', version='3.1')\n"},
+		{"solo-3.1/_vendor/inner-2.0-py3-none-any.whl", string(wheel)},
+		{"solo-3.1/solo/__init__.py", ""}})
+	res := Run(context.Background(), []string{withOwn, withoutOwn}, Options{})
+	if r := res[0]; r.Name != "outer" || r.Version != "1.0" {
+		t.Errorf("sdist with its own PKG-INFO read as %s %s, want outer 1.0", r.Name, r.Version)
+	}
+	if r := res[1]; r.Name == "inner" || r.Version == "2.0" {
+		t.Errorf("sdist without PKG-INFO took the vendored wheel's metadata: %s %s", r.Name, r.Version)
+	}
+}
