@@ -380,13 +380,9 @@ func dataLine(line []byte) bool {
 	return quotes*25 > len(head) || tables*20 > len(head)
 }
 
-// execNameCall finds exec(x), eval(x) and exec(compile(x, ...)) with x a
-// plain name; decodedAssign finds an assignment from a decoder or
-// decrypter on one line.
-var (
-	execNameCall  = regexp.MustCompile(`(?:^|[^.\w])(?:exec|eval)\s*\(\s*(?:compile\s*\(\s*)?([A-Za-z_]\w*)\s*[,)]`)
-	decodedAssign = regexp.MustCompile(`(?:b64decode|b32decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress|\.decrypt)\s*\(`)
-)
+// decodedAssign finds an assignment from a decoder or decrypter on one
+// line.
+var decodedAssign = regexp.MustCompile(`(?:b64decode|b32decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress|\.decrypt)\s*\(`)
 
 // execLookBack is how far before an exec the assignment of its argument is
 // looked for: loaders decode and run within a few lines.
@@ -397,21 +393,21 @@ const execLookBack = 1500
 // exec cached bytecode that way): the multi-line form of exec(b64decode(..))
 // that no single-line pattern sees.
 func (s *scan) execDecodedName(c *compiled, data []byte, lineOf func(int) int, depth int) {
-	for _, m := range execNameCall.FindAllSubmatchIndex(data, 16) {
-		name := data[m[2]:m[3]]
-		lo := max(0, m[0]-execLookBack)
+	for _, call := range execNameCalls(data, 16) {
+		at, name := call.at, call.name
+		lo := max(0, at-execLookBack)
 		var last []byte // the right-hand side of the last assignment to name
 		for off := lo; ; {
-			i := bytes.Index(data[off:m[0]], name)
+			i := bytes.Index(data[off:at], name)
 			if i < 0 {
 				break
 			}
-			at := off + i
-			off = at + len(name)
-			if at > 0 && isIdent(data[at-1]) || off < m[0] && isIdent(data[off]) {
+			p := off + i
+			off = p + len(name)
+			if p > 0 && isIdent(data[p-1]) || isIdent(data[off]) {
 				continue // part of a longer name
 			}
-			rest := bytes.TrimLeft(data[off:m[0]], " \t")
+			rest := bytes.TrimLeft(data[off:at], " \t")
 			if len(rest) < 2 || rest[0] != '=' || rest[1] == '=' {
 				continue
 			}
@@ -422,8 +418,62 @@ func (s *scan) execDecodedName(c *compiled, data []byte, lineOf func(int) int, d
 			last = rest[1:end]
 		}
 		if last != nil && decodedAssign.Match(last) {
-			s.add(c, lineOf(m[0]), data[m[0]:min(len(data), m[1]+40)], depth > 0)
+			s.add(c, lineOf(at), data[at:min(len(data), at+len(name)+60)], depth > 0)
 			return
 		}
 	}
+}
+
+type execCall struct {
+	at   int    // offset of exec/eval
+	name []byte // the plain name it runs
+}
+
+// execNameCalls finds up to limit calls exec(x), eval(x) and
+// exec(compile(x, ...)) whose argument is a plain name. It reads the bytes
+// after each "exec"/"eval" by hand: a regular expression over the whole
+// file costs more than the rest of the scan.
+func execNameCalls(data []byte, limit int) []execCall {
+	var out []execCall
+	for _, kw := range [][]byte{[]byte("exec"), []byte("eval")} {
+		for off := 0; len(out) < limit; {
+			i := bytes.Index(data[off:], kw)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(kw)
+			if at > 0 && isIdent(data[at-1]) {
+				continue // cursor.exec, my_eval
+			}
+			p := skipBlank(data, off)
+			if p >= len(data) || data[p] != '(' {
+				continue
+			}
+			p = skipBlank(data, p+1)
+			if bytes.HasPrefix(data[p:], []byte("compile")) {
+				if q := skipBlank(data, p+len("compile")); q < len(data) && data[q] == '(' {
+					p = skipBlank(data, q+1)
+				}
+			}
+			e := p
+			for e < len(data) && isIdent(data[e]) && data[e] != '.' {
+				e++
+			}
+			if e == p || data[p] >= '0' && data[p] <= '9' {
+				continue
+			}
+			if q := skipBlank(data, e); q < len(data) && (data[q] == ')' || data[q] == ',') {
+				out = append(out, execCall{at, data[p:e]})
+			}
+		}
+	}
+	return out
+}
+
+func skipBlank(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+		i++
+	}
+	return i
 }
