@@ -31,6 +31,9 @@ func (ix *index) near(plain string, visit func(id int32, dist int, against strin
 	var seenBuf [16]int32
 	seen := seenBuf[:0]
 	probe := func(h uint64) {
+		if !ix.mayHold(h) {
+			return
+		}
 		lo, hi := ix.postings(h)
 		for p := lo; p < hi; p++ {
 			id, ok := ix.postingTarget(p)
