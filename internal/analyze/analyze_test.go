@@ -108,6 +108,7 @@ func TestPyRunsOnImport(t *testing.T) {
 		{"class C:\n    def m(self):\n        os.system('x')\n", false},
 		{"if __name__ == '__main__':\n    os.system('x')\n", false},
 		{"'''\nos.system('x')\n'''\n", false},
+		{"def f():\n    def g():\n        os.system('x')\n    return g\n\nf()\n", false},
 	} {
 		off := strings.Index(c.src, "os.system")
 		if got := pyRunsOnImport([]byte(c.src), off); got != c.want {
@@ -141,6 +142,11 @@ func TestJudge(t *testing.T) {
 		{"the same in tests", []Hit{hit(t, e, "exfil-discord-webhook", "tests/t.py", RoleLow), hit(t, e, "py-network", "tests/t.py", RoleLow)}, finding.Clean},
 		{"one threat alone in ordinary code", []Hit{hit(t, e, "exfil-request-catcher", "a/docs.py", RoleCode)}, finding.Clean},
 		{"beacon on import", []Hit{hit(t, e, "host-identity", "a/__init__.py", RoleImport), hit(t, e, "py-network", "a/__init__.py", RoleImport)}, finding.Malicious},
+		{"low threats scattered over a big library", []Hit{
+			hit(t, e, "py-network", "a/net.py", RoleCode), hit(t, e, "env-dump", "a/env.py", RoleCode), hit(t, e, "secret-files", "a/cfg.py", RoleCode),
+			hit(t, e, "py-import-time-network", "a/net.py", RoleCode), hit(t, e, "py-import-time-process", "a/run.py", RoleCode)}, finding.Clean},
+		{"request from __init__ on import", []Hit{hit(t, e, "py-import-time-network", "a/__init__.py", RoleImport), hit(t, e, "py-network", "a/__init__.py", RoleImport)}, finding.Malicious},
+		{"install hook reading the user name", []Hit{hit(t, e, "setup-install-override", "setup.py", RoleInstall), hit(t, e, "host-identity", "setup.py", RoleInstall)}, finding.Malicious},
 	}
 	for _, c := range cases {
 		v, score, fs := Judge(c.hits, pkg)
@@ -257,5 +263,59 @@ func TestPyScopesContinuation(t *testing.T) {
 	}
 	if !p.runsOnImport(strings.LastIndex(src, "requests.get")) {
 		t.Error("module-level call does not run on import")
+	}
+}
+
+// TestInertLines: calls named in comments, doctest examples and
+// definitions are not behaviour; the same text as code is.
+func TestInertLines(t *testing.T) {
+	e := engine(t)
+	for _, c := range []struct {
+		file, src, rule string
+		want        bool
+	}{
+		{"lib/a.py", "r = requests.get(url)\n", "py-network", true},
+		{"lib/a.py", "# r = requests.get(url)\n", "py-network", false},
+		{"lib/a.py", "    >>> r = requests.get('https://example.org')\n", "py-network", false},
+		{"lib/a.py", "class HTTPConnection(http.client.HTTPConnection):\n    pass\n", "py-network", false},
+		{"lib/a.py", "def create_connection(address, timeout=None):\n    pass\n", "py-network", false},
+		{"lib/a.rb", "# see the curl -fsSL https://x.example docs\n", "shell-network", false},
+		{"lib/a.py", "def f():\n    \"\"\"Usage:\n\n    r = requests.post('https://httpbin.org/post', data=x)\n    \"\"\"\n", "py-post-literal-url", false},
+		{"lib/a.py", "r = requests.post('https://collector.example/c', data=x)\n", "py-post-literal-url", true},
+	} {
+		got := slices.Contains(ids(e.File(c.file, []byte(c.src), FileContext{Role: RoleCode})), c.rule)
+		if got != c.want {
+			t.Errorf("%s in %q: got %v, want %v", c.rule, c.src, got, c.want)
+		}
+	}
+}
+
+// TestDataLines: long regular expressions and Unicode range tables are
+// data, a long line of packed code is not.
+func TestDataLines(t *testing.T) {
+	regex := "X = r'\\b(?:" + strings.Repeat("ALPHA|BETA|", 600) + "GAMMA)'"
+	table := "Cn = '" + strings.Repeat("\\u0378-\\u0379", 500) + "'"
+	packed := "exec(" + strings.Repeat("chr(105)+", 700) + "'')"
+	for _, c := range []struct {
+		line string
+		want bool
+	}{{regex, true}, {table, true}, {packed, false}} {
+		if got := dataLine([]byte(c.line)); got != c.want {
+			t.Errorf("dataLine(%.40q...) = %v, want %v", c.line, got, c.want)
+		}
+	}
+}
+
+// TestExecNameCalls: exec(x), eval(x) and exec(compile(x, ...)) are
+// found with their argument; method calls and expressions are not.
+func TestExecNameCalls(t *testing.T) {
+	src := []byte("exec(code)\nx = eval( blob , g)\nexec(compile(src, '<s>', 'exec'))\ncursor.exec(q)\nexec(a + b)\nmy_eval(z)\nexec(1)\n")
+	var got []string
+	for _, c := range execNameCalls(src, 16) {
+		got = append(got, string(c.name))
+	}
+	slices.Sort(got)
+	if want := []string{"blob", "code", "src"}; !slices.Equal(got, want) {
+		t.Errorf("execNameCalls = %v, want %v", got, want)
 	}
 }
