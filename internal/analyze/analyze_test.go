@@ -272,7 +272,7 @@ func TestInertLines(t *testing.T) {
 	e := engine(t)
 	for _, c := range []struct {
 		file, src, rule string
-		want        bool
+		want            bool
 	}{
 		{"lib/a.py", "r = requests.get(url)\n", "py-network", true},
 		{"lib/a.py", "# r = requests.get(url)\n", "py-network", false},
