@@ -159,6 +159,9 @@ func (s *NameSet) Each(fn func(Entry)) error {
 
 // plainOf folds an ASCII name to lower case without separators.
 func plainOf(name string) string {
+	if !strings.ContainsFunc(name, func(r rune) bool { return r == '-' || r == '_' || r == '.' || ('A' <= r && r <= 'Z') }) {
+		return name // already plain: no copy
+	}
 	b := make([]byte, 0, len(name))
 	for i := 0; i < len(name); i++ {
 		c := name[i]
