@@ -96,6 +96,8 @@ var combos = []struct {
 		"writes an executable to disk and starts processes where code runs on import or install: the shape of a dropper"},
 	{"combo-import-c2", "c2", "network", finding.High, RoleImport, "",
 		"makes network requests to a hard-coded IP address where code runs on import or install"},
+	{"combo-call-raw-ip", "c2", "hardcoded-endpoint", finding.High, RoleCode, "",
+		"sends requests to a hard-coded URL and names a hard-coded IP address in the same file: the shape of a call home"},
 	{"combo-c2-network", "c2", "network", finding.Medium, RoleCode, "",
 		"makes network requests and names a hard-coded IP address in the same file"},
 	{"combo-import-download-run", "import-network", "import-process", finding.High, RoleImport, "",
