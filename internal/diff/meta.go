@@ -2,10 +2,10 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"customs/internal/analyze"
@@ -92,7 +92,7 @@ func isLowPath(p string) bool {
 // entries.
 func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 	om, nm := oldS.meta, newS.meta
-	for _, name := range sortedKeys(nm.InstallScripts) {
+	for _, name := range slices.Sorted(maps.Keys(nm.InstallScripts)) {
 		cmd := nm.InstallScripts[name]
 		old, had := om.InstallScripts[name]
 		if had && old == cmd {
@@ -121,7 +121,7 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 			})
 		}
 	}
-	for _, name := range sortedKeys(om.InstallScripts) {
+	for _, name := range slices.Sorted(maps.Keys(om.InstallScripts)) {
 		if _, ok := nm.InstallScripts[name]; !ok {
 			r.InstallScripts = append(r.InstallScripts, ScriptChange{Name: name, Status: Removed, Old: om.InstallScripts[name]})
 		}
@@ -152,7 +152,7 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 			})
 		}
 	}
-	for _, name := range sortedKeys(nm.Bin) {
+	for _, name := range slices.Sorted(maps.Keys(nm.Bin)) {
 		if _, ok := om.Bin[name]; !ok {
 			a.signal(finding.Clean, finding.Finding{
 				Rule: "diff-new-bin", Severity: finding.Info, File: newS.rel(nm.Bin[name]),
@@ -238,12 +238,3 @@ func isRemoteSpec(spec string) bool {
 }
 
 var githubShorthand = regexp.MustCompile(`^[a-z0-9][\w.-]*/[\w.-]+(#.*)?$`)
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +53,7 @@ func parseBun(c *collector, _ fs.FS, data []byte) error {
 		}
 	}
 	lines := jsonKeyLines(data, '[', func(string) bool { return true })
-	for _, key := range sortedKeys(lock.Packages) {
+	for _, key := range slices.Sorted(maps.Keys(lock.Packages)) {
 		entry := lock.Packages[key]
 		if len(entry) == 0 {
 			return fmt.Errorf("package %q: empty entry", key)

@@ -45,7 +45,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 )
 
@@ -327,14 +326,4 @@ func hexDigest(alg, hex string) string {
 		return ""
 	}
 	return strings.ToLower(strings.ReplaceAll(alg, "-", "")) + ":" + strings.ToLower(hex)
-}
-
-// sortedKeys returns the keys of m in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

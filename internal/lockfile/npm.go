@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -77,7 +79,7 @@ func npmV1Tree(c *collector, lines map[string]int, deps map[string]npmV1Dep, dep
 	if depth > maxNesting {
 		return fmt.Errorf("dependencies nested deeper than %d", maxNesting)
 	}
-	for _, key := range sortedKeys(deps) {
+	for _, key := range slices.Sorted(maps.Keys(deps)) {
 		d := deps[key]
 		if err := npmV1Tree(c, lines, d.Dependencies, depth+1); err != nil {
 			return err
@@ -106,7 +108,7 @@ func npmV1Tree(c *collector, lines map[string]int, deps map[string]npmV1Dep, dep
 func npmPackages(c *collector, data []byte, pkgs map[string]npmLockPackage) error {
 	direct := npmDirectKeys(pkgs)
 	lines := jsonKeyLines(data, '{', func(k string) bool { return strings.Contains(k, "node_modules/") })
-	for _, key := range sortedKeys(pkgs) {
+	for _, key := range slices.Sorted(maps.Keys(pkgs)) {
 		i := strings.LastIndex(key, "node_modules/")
 		if i < 0 {
 			continue // the root project or a workspace folder
@@ -236,7 +238,7 @@ func parsePackageJSON(c *collector, _ fs.FS, data []byte) error {
 	declared := map[string]Dependency{}
 	var order []string
 	for _, group := range []map[string]string{manifest.Dependencies, manifest.DevDependencies, manifest.OptionalDependencies, manifest.PeerDependencies} {
-		for _, key := range sortedKeys(group) {
+		for _, key := range slices.Sorted(maps.Keys(group)) {
 			d, ok := npmSpecDependency(key, group[key])
 			if !ok {
 				continue

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -77,7 +79,7 @@ func parsePNPM(c *collector, _ fs.FS, data []byte) error {
 		}
 	}
 	lines := pnpmPackageLines(data)
-	for _, key := range sortedKeys(lock.Packages) {
+	for _, key := range slices.Sorted(maps.Keys(lock.Packages)) {
 		p := lock.Packages[key]
 		name, version := pnpmKey(key)
 		if p.Name != "" {

@@ -3,7 +3,9 @@ package lockfile
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -69,10 +71,10 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 
 	// PEP 508 strings.
 	specs := append([]string{}, p.Project.Dependencies...)
-	for _, group := range sortedKeys(p.Project.OptionalDependencies) {
+	for _, group := range slices.Sorted(maps.Keys(p.Project.OptionalDependencies)) {
 		specs = append(specs, p.Project.OptionalDependencies[group]...)
 	}
-	for _, group := range sortedKeys(p.DependencyGroups) {
+	for _, group := range slices.Sorted(maps.Keys(p.DependencyGroups)) {
 		for _, entry := range p.DependencyGroups[group] {
 			if s, ok := entry.(string); ok { // {include-group = "x"} repeats another group
 				specs = append(specs, s)
@@ -80,7 +82,7 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 		}
 	}
 	specs = append(specs, p.Tool.UV.DevDependencies...)
-	for _, group := range sortedKeys(p.Tool.PDM.DevDependencies) {
+	for _, group := range slices.Sorted(maps.Keys(p.Tool.PDM.DevDependencies)) {
 		specs = append(specs, p.Tool.PDM.DevDependencies[group]...)
 	}
 	for _, spec := range specs {
@@ -95,11 +97,11 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 
 	// Poetry tables: name = "constraint" or name = { version/git/url/path = ... }.
 	tables := []map[string]any{p.Tool.Poetry.Dependencies, p.Tool.Poetry.DevDependencies}
-	for _, g := range sortedKeys(p.Tool.Poetry.Group) {
+	for _, g := range slices.Sorted(maps.Keys(p.Tool.Poetry.Group)) {
 		tables = append(tables, p.Tool.Poetry.Group[g].Dependencies)
 	}
 	for _, table := range tables {
-		for _, name := range sortedKeys(table) {
+		for _, name := range slices.Sorted(maps.Keys(table)) {
 			if name == "python" {
 				continue // the interpreter constraint, not a package
 			}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -313,7 +315,7 @@ func parsePipfileLock(c *collector, _ fs.FS, data []byte) error {
 	}
 	lines := jsonKeyLines(data, '{', func(string) bool { return true })
 	for _, group := range []map[string]entry{lock.Default, lock.Develop} {
-		for _, key := range sortedKeys(group) {
+		for _, key := range slices.Sorted(maps.Keys(group)) {
 			e := group[key]
 			if e.Path != "" {
 				continue
