@@ -144,7 +144,7 @@ func topNames(t *testing.T, c *Checker, eco Ecosystem, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := make([]target, st.ix.len())
+	ts := make([]target, st.ix.numTargets())
 	for i := range ts {
 		ts[i] = st.ix.target(int32(i))
 	}

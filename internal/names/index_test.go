@@ -143,7 +143,7 @@ func FuzzOpenIndex(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i := range min(ix.len(), 100) {
+		for i := range min(ix.numTargets(), 100) {
 			_ = ix.target(int32(i))
 		}
 		for _, q := range []string{"lodahs", "nodefetch", "reactdom", "l", ""} {

@@ -18,9 +18,9 @@ import (
 // index finds, for one ecosystem, the popular names a candidate could be
 // imitating, without comparing it to each of them. It is built once (by
 // the generator and `customs db update` with WritePopular, or by a Checker
-// for extra lists) into
-// flat arrays that are used in place, so loading one costs a read and a
-// checksum, not a rebuild of a million hash entries:
+// for extra lists) into flat arrays that are used in place, so loading one
+// costs a read, a checksum and a few megabytes of decompression, not a
+// rebuild of a million hash entries:
 //
 //   - the targets: their names and measured popularity;
 //   - an FST of keys: a target's canonical name → its id, and its
@@ -73,7 +73,7 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// fpBits is the size of a posting's fingerprint.
+// The size of a posting's fingerprint.
 const (
 	fpBits  = 16
 	fpBytes = fpBits / 8
@@ -111,8 +111,8 @@ func (ix *index) fingerprint(p int) uint32 {
 // bloomBits is the size of the Bloom filter per posting.
 const bloomBits = 8
 
-// bloomWord and bloomMask place hash h in a filter of words 64-bit words:
-// one word, two bits in it (from the spread hash; FNV's own low bits
+// bloomWord places hash h in a filter of words 64-bit words: which word,
+// and the two bits set in it (from the spread hash; FNV's own low bits
 // cluster).
 func bloomWord(h uint64, words int) (int, uint64) {
 	m := h * 0x9E3779B97F4A7C15
@@ -154,8 +154,8 @@ func (ix *index) target(id int32) target {
 	return target{name: e.Name, plain: plainOf(e.Name), pop: popularityOf(ix.eco, e)}
 }
 
-// len is the number of targets.
-func (ix *index) len() int { return ix.n }
+// numTargets is the number of targets.
+func (ix *index) numTargets() int { return ix.n }
 
 // canonical returns the target whose canonical name is c.
 func (ix *index) canonical(c string) (int32, bool) {
