@@ -156,6 +156,36 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// TestTinyPackage: the same beacon shape in an ordinary module is
+// malicious in a tiny Python package, clean in a large library, and the
+// prior does not apply to npm or when the size is unknown.
+func TestTinyPackage(t *testing.T) {
+	e := engine(t)
+	beacon := func() []Hit {
+		return []Hit{hit(t, e, "host-identity", "a/client.py", RoleCode), hit(t, e, "py-network", "a/client.py", RoleCode)}
+	}
+	cases := []struct {
+		name string
+		pkg  Package
+		want finding.Verdict
+	}{
+		{"tiny Python package", Package{Ecosystem: "pypi", CodeFiles: 2, CodeBytes: 3000}, finding.Malicious},
+		{"large Python library", Package{Ecosystem: "pypi", CodeFiles: 120, CodeBytes: 900 << 10}, finding.Clean},
+		{"few but long modules", Package{Ecosystem: "pypi", CodeFiles: 3, CodeBytes: 200 << 10}, finding.Clean},
+		{"size unknown", Package{Ecosystem: "pypi"}, finding.Clean},
+		{"tiny npm package", Package{Ecosystem: "npm", CodeFiles: 1, CodeBytes: 500}, finding.Clean},
+	}
+	for _, c := range cases {
+		v, score, fs := Judge(beacon(), c.pkg)
+		if v != c.want {
+			t.Errorf("%s: verdict %s (score %.1f), want %s", c.name, v, score, c.want)
+		}
+		if c.want == finding.Malicious && !strings.Contains(fs[0].Message, "small package") {
+			t.Errorf("%s: message should say why ordinary code weighs more: %q", c.name, fs[0].Message)
+		}
+	}
+}
+
 // TestExpectedBinaries: shared libraries in wheels and installed trees are
 // how those ship; an executable in a source distribution is not.
 func TestExpectedBinaries(t *testing.T) {

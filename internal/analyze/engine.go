@@ -57,6 +57,9 @@ type Hit struct {
 	Evidence string // already safe to print (finding.Snippet)
 	Role     Role
 	Decoded  bool // found inside a decoded payload, not in the file's own text
+	// Small: ordinary code that Judge weighs as import-time code because
+	// the package is tiny.
+	Small bool
 }
 
 // Limits of the work spent on one file, so that a hostile file cannot make

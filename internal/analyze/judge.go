@@ -17,6 +17,25 @@ type Package struct {
 	// site-packages, npm tarballs with prebuilt binaries are not built):
 	// native libraries are expected there.
 	Built bool
+	// CodeFiles and CodeBytes measure the package's own code (not tests,
+	// docs or bundled copies); 0 files means unknown.
+	CodeFiles int
+	CodeBytes int64
+}
+
+// A tiny Python package (a handful of modules, a few hundred lines) is
+// what most malicious uploads look like, and in one every module is the
+// whole of what the package does: code there weighs as if it ran on
+// import. Real libraries are larger, and a request or a spawned process
+// deep inside one says little. npm is left out: micro-packages are normal
+// there.
+const (
+	tinyFiles = 5
+	tinyBytes = 30 << 10
+)
+
+func (p Package) tiny() bool {
+	return p.Ecosystem == "pypi" && p.CodeFiles > 0 && p.CodeFiles <= tinyFiles && p.CodeBytes <= tinyBytes
 }
 
 // Weights of the score. A hit weighs its severity times its file's role;
@@ -136,6 +155,9 @@ var comboRules = func() map[string]*rules.Rule {
 // findings to show (heaviest first, one per rule and file).
 func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding) {
 	hits = relevant(hits, pkg)
+	if pkg.tiny() {
+		hits = promote(hits)
+	}
 	hits = append(hits, combinations(hits, pkg.Ecosystem)...)
 
 	perRule := map[string]weighted{}
@@ -198,6 +220,19 @@ func relevant(hits []Hit, pkg Package) []Hit {
 	return out
 }
 
+// promote weighs the ordinary code of a tiny package as import-time code
+// (see Package.tiny).
+func promote(hits []Hit) []Hit {
+	out := make([]Hit, len(hits))
+	for i, h := range hits {
+		if h.Role == RoleCode {
+			h.Role, h.Small = RoleImport, true
+		}
+		out[i] = h
+	}
+	return out
+}
+
 // expectedBinary: built packages (wheels, installed trees, gems) ship
 // compiled libraries and programs, and npm packages ship prebuilt native
 // addons; a Windows program in a built Python package, or anything native
@@ -220,11 +255,13 @@ func combinations(hits []Hit, ecosystem string) []Hit {
 	// two different rules, not one rule carrying both tags.
 	seen := map[key][]Hit{}
 	files := map[string]Role{}
+	small := map[string]bool{}
 	for _, h := range hits {
 		if h.Role == RoleLow {
 			continue
 		}
 		files[h.File] = max(files[h.File], h.Role)
+		small[h.File] = small[h.File] || h.Small
 		for _, t := range h.Rule.Tags {
 			k := key{h.File, t}
 			if l := seen[k]; len(l) < 4 && !slices.ContainsFunc(l, func(o Hit) bool { return o.Rule == h.Rule }) {
@@ -243,14 +280,14 @@ func combinations(hits []Hit, ecosystem string) []Hit {
 				continue
 			}
 			if c.b == "" {
-				out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: as[0].Line, Role: role, Evidence: as[0].Evidence})
+				out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: as[0].Line, Role: role, Small: small[file], Evidence: as[0].Evidence})
 				continue
 			}
 		pairs:
 			for _, a := range as {
 				for _, b := range seen[key{file, c.b}] {
 					if a.Rule != b.Rule {
-						out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: min(a.Line, b.Line), Role: role,
+						out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: min(a.Line, b.Line), Role: role, Small: small[file],
 							Evidence: a.Rule.ID + " + " + b.Rule.ID})
 						break pairs
 					}
@@ -314,7 +351,10 @@ func message(h Hit) string {
 	if h.Decoded {
 		b.WriteString(" (in a decoded payload)")
 	}
-	if h.Role != RoleCode {
+	switch {
+	case h.Small:
+		b.WriteString(" [small package: weighed as import-time code]")
+	case h.Role != RoleCode:
 		fmt.Fprintf(&b, " [%s]", h.Role)
 	}
 	return b.String()

@@ -88,6 +88,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	}
 	meta := pkgmeta.Collector{Target: target}
 	var hits []analyze.Hit
+	var size codeSize
 	// Tests, docs, examples and bundled copies (by path) weigh almost
 	// nothing, so they are not scanned at all unless the metadata, known
 	// only after the walk, names one as an entry point or install script.
@@ -107,6 +108,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 			skipped[e.Path] = true
 			return nil
 		}
+		size.add(e.Path, e.Data)
 		hits = append(hits, engine.File(e.Path, e.Data, analyze.FileContext{Role: analyze.RoleCode})...)
 		return nil
 	})
@@ -136,7 +138,9 @@ func Target(ctx context.Context, target string, opts Options) Result {
 			hits = append(hits, h)
 		}
 	}
-	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, PackageOf(m, info.Format))
+	pkg := PackageOf(m, info.Format)
+	pkg.CodeFiles, pkg.CodeBytes = size.files, size.bytes
+	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, pkg)
 	if res.Findings == nil {
 		res.Findings = []finding.Finding{}
 	}
@@ -165,4 +169,19 @@ func rescan(ctx context.Context, engine *analyze.Engine, target string, lim arch
 		return nil
 	})
 	return hits
+}
+
+// codeSize counts a package's own code files (tests, docs and bundles are
+// not passed to it) and their bytes, for the judge's size prior.
+type codeSize struct {
+	files int
+	bytes int64
+}
+
+func (c *codeSize) add(path string, data []byte) {
+	switch analyze.Language(path, data) {
+	case "python", "javascript", "ruby":
+		c.files++
+		c.bytes += int64(len(data))
+	}
 }
