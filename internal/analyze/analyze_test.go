@@ -186,6 +186,21 @@ func TestTinyPackage(t *testing.T) {
 	}
 }
 
+// TestSmallDownloader: a module that downloads and starts programs is
+// flagged in a tiny Python package, not in a large library.
+func TestSmallDownloader(t *testing.T) {
+	e := engine(t)
+	hits := func() []Hit {
+		return []Hit{hit(t, e, "py-network", "a/core.py", RoleCode), hit(t, e, "py-process", "a/core.py", RoleCode)}
+	}
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 3, CodeBytes: 1200}); !v.Flagged() {
+		t.Errorf("tiny package: %s (score %.1f), want flagged", v, score)
+	}
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 300, CodeBytes: 4 << 20}); v != finding.Clean {
+		t.Errorf("large library: %s (score %.1f), want clean", v, score)
+	}
+}
+
 // TestExpectedBinaries: shared libraries in wheels and installed trees are
 // how those ship; an executable in a source distribution is not.
 func TestExpectedBinaries(t *testing.T) {

@@ -63,18 +63,20 @@ const (
 	overwhelmingScore = 9
 )
 
-// combos are behaviours no single line shows: two categories of
+// A combo is a behaviour no single line shows: two categories of
 // capability or threat in the same file (or one category, when b is "",
-// that is alarming in itself in that role). Their result counts as a
+// that is alarming in itself in that role). Its result counts as a
 // threat.
-var combos = []struct {
+type combo struct {
 	id        string
 	a, b      string // tags
 	severity  finding.Severity
 	minRole   Role
 	ecosystem string // "" = every ecosystem
 	message   string
-}{
+}
+
+var combos = []combo{
 	{"combo-recon-network", "recon", "network", finding.High, RoleImport, "",
 		"collects host or user identity and makes network requests in the same file: the shape of a beacon"},
 	{"combo-host-import-network", "host", "import-network", finding.High, RoleImport, "",
@@ -143,9 +145,16 @@ var combos = []struct {
 		"reads registry or GitHub credentials and publishes packages or writes workflows: the shape of a worm"},
 }
 
+// smallCombos apply only in tiny packages (Package.tiny): in a large
+// library the same pair in one module is common.
+var smallCombos = []combo{
+	{"combo-small-network-process", "network", "process", finding.Medium, RoleImport, "pypi",
+		"a small package that makes network requests and starts programs in the same module: the shape of a downloader or remote shell"},
+}
+
 var comboRules = func() map[string]*rules.Rule {
 	m := map[string]*rules.Rule{}
-	for _, c := range combos {
+	for _, c := range slices.Concat(combos, smallCombos) {
 		m[c.id] = &rules.Rule{ID: c.id, Version: 1, Description: c.message, Message: c.message, Severity: c.severity, Class: rules.Threat, Tags: []string{"combination"}}
 	}
 	return m
@@ -158,7 +167,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	if pkg.tiny() {
 		hits = promote(hits)
 	}
-	hits = append(hits, combinations(hits, pkg.Ecosystem)...)
+	hits = append(hits, combinations(hits, pkg)...)
 
 	perRule := map[string]weighted{}
 	for _, h := range hits {
@@ -246,7 +255,7 @@ func expectedBinary(h Hit, pkg Package) bool {
 
 // combinations adds a synthetic threat hit for each combo whose two tags
 // both occur in one file at or above the combo's role.
-func combinations(hits []Hit, ecosystem string) []Hit {
+func combinations(hits []Hit, pkg Package) []Hit {
 	type key struct {
 		file string
 		tag  string
@@ -269,10 +278,14 @@ func combinations(hits []Hit, ecosystem string) []Hit {
 			}
 		}
 	}
+	list := combos
+	if pkg.tiny() {
+		list = slices.Concat(combos, smallCombos)
+	}
 	var out []Hit
 	for file, role := range files {
-		for _, c := range combos {
-			if role < c.minRole || c.ecosystem != "" && c.ecosystem != ecosystem {
+		for _, c := range list {
+			if role < c.minRole || c.ecosystem != "" && c.ecosystem != pkg.Ecosystem {
 				continue
 			}
 			as := seen[key{file, c.a}]
