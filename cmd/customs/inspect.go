@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/inspect"
-	"customs/internal/pkgmeta"
 	"customs/internal/report"
 	"customs/internal/rules"
 )
@@ -19,13 +19,12 @@ func init() { registerCommand(newInspectCmd) }
 
 var (
 	outputFormats = []string{"text", "json", "sarif"}
-	ecosystems    = []string{"pypi", "npm", "rubygems"}
 )
 
 func newInspectCmd(a *app) *cobra.Command {
 	var (
-		format, ecosystem, failOn string
-		jobs                      int
+		format, ecoFlag, failOn string
+		jobs                    int
 	)
 	cmd := &cobra.Command{
 		Use:   "inspect [flags] TARGET...",
@@ -62,7 +61,7 @@ Exit codes:
 	}
 	f := cmd.Flags()
 	f.StringVarP(&format, "format", "f", "text", "output format: text, json or sarif")
-	f.StringVar(&ecosystem, "ecosystem", "", "force the ecosystem (pypi, npm or rubygems) instead of reading it from metadata")
+	f.StringVar(&ecoFlag, "ecosystem", "", "force the ecosystem (pypi, npm or rubygems) instead of reading it from metadata")
 	f.StringVar(&failOn, "fail-on", "suspicious", "lowest verdict that makes the exit code 1: suspicious or malicious")
 	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "targets analysed at once")
 	limits := addLimitFlags(f)
@@ -75,8 +74,8 @@ Exit codes:
 		switch {
 		case !slices.Contains(outputFormats, format):
 			return fmt.Errorf("--format %q: want text, json or sarif", format)
-		case ecosystem != "" && !slices.Contains(ecosystems, ecosystem):
-			return fmt.Errorf("--ecosystem %q: want pypi, npm or rubygems", ecosystem)
+		case ecoFlag != "" && !slices.Contains(ecosystem.All, ecosystem.Ecosystem(ecoFlag)):
+			return fmt.Errorf("--ecosystem %q: want pypi, npm or rubygems", ecoFlag)
 		case failOn != string(finding.Suspicious) && failOn != string(finding.Malicious):
 			return fmt.Errorf("--fail-on %q: want suspicious or malicious", failOn)
 		case jobs < 1:
@@ -86,7 +85,7 @@ Exit codes:
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		results := inspect.Run(ctx, targets, inspect.Options{Limits: lim, Ecosystem: pkgmeta.Ecosystem(ecosystem), Jobs: jobs})
+		results := inspect.Run(ctx, targets, inspect.Options{Limits: lim, Ecosystem: ecosystem.Ecosystem(ecoFlag), Jobs: jobs})
 		subjects := make([]report.Subject, len(results))
 		for i, r := range results {
 			subjects[i] = subjectOf(r)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/names"
 	"customs/internal/policy"
@@ -24,9 +25,9 @@ func init() { registerCommand(newNamesCmd) }
 
 func newNamesCmd(a *app) *cobra.Command {
 	var (
-		format, ecosystem, policyFile string
-		namesData                     []string
-		audit, online                 bool
+		format, ecoFlag, policyFile string
+		namesData                   []string
+		audit, online               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "names [flags] NAME... | -",
@@ -68,7 +69,7 @@ Exit codes:
 	}
 	f := cmd.Flags()
 	f.StringVarP(&format, "format", "f", "text", "output format: text, json or sarif")
-	f.StringVar(&ecosystem, "ecosystem", "", "pypi, npm or rubygems (default: each registry the name fits)")
+	f.StringVar(&ecoFlag, "ecosystem", "", "pypi, npm or rubygems (default: each registry the name fits)")
 	f.StringArrayVar(&namesData, "names-data", nil, "extra name list as ECOSYSTEM=FILE (repeatable)")
 	f.StringVar(&policyFile, "policy", "", "policy file (default: .customs.yaml in the current directory or above)")
 	f.BoolVar(&audit, "audit", false, "also audit installer configuration in the policy's project and the home directory")
@@ -79,8 +80,8 @@ Exit codes:
 			return fmt.Errorf("--format %q: want text, json or sarif", format)
 		}
 		var ecos []names.Ecosystem
-		if ecosystem != "" {
-			e, err := names.ParseEcosystem(ecosystem)
+		if ecoFlag != "" {
+			e, err := ecosystem.Parse(ecoFlag)
 			if err != nil {
 				return fmt.Errorf("--ecosystem: %w", err)
 			}
@@ -166,13 +167,13 @@ func nameArgs(a *app, args []string) ([]string, error) {
 func checkName(ctx context.Context, c *names.Checker, lookup names.PublicLookup, ecos []names.Ecosystem, arg string) []names.Result {
 	name, version := splitVersion(arg)
 	if len(ecos) == 0 {
-		for _, e := range names.Ecosystems {
+		for _, e := range ecosystem.All {
 			if names.Validate(e, name) == nil {
 				ecos = append(ecos, e)
 			}
 		}
 		if len(ecos) == 0 {
-			ecos = names.Ecosystems
+			ecos = ecosystem.All
 		}
 	}
 	out := make([]names.Result, 0, len(ecos))

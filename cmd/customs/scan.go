@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"customs/internal/advisory"
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/names"
 	"customs/internal/policy"
@@ -245,12 +246,12 @@ func namesChecker(p *policy.Policy) (*names.Checker, error) {
 		cfg.CacheDir = d
 	}
 	for eco, list := range p.Allow {
-		if e, err := names.ParseEcosystem(eco); err == nil {
+		if e, err := ecosystem.Parse(eco); err == nil {
 			cfg.Allow[e] = list
 		}
 	}
 	for eco := range p.NamesData {
-		e, err := names.ParseEcosystem(eco)
+		e, err := ecosystem.Parse(eco)
 		if err != nil {
 			continue
 		}

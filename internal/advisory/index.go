@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"customs/internal/atomicfile"
+	"customs/internal/ecosystem"
 )
 
 // The index file is what a scan loads: a header, a sorted key table and, per
@@ -23,8 +24,10 @@ import (
 //	magic | uvarint len + header JSON | uvarint nkeys |
 //	nkeys × (uvarint len + key, uvarint len of blob) | blobs...
 //
-// A key is "<ecosystem>\x00<normalised name>".
-const indexMagic = "customs-osv-index v1\n"
+// A key is "<ecosystem>\x00<normalised name>". The magic is part of the
+// cache key (load.go), so a new version rebuilds cached indexes: v2 keeps
+// the leading and trailing separators of PyPI names, as PEP 503 does.
+const indexMagic = "customs-osv-index v2\n"
 
 // Meta describes an advisory database: where it came from and how fresh it is.
 type Meta struct {
@@ -232,7 +235,7 @@ func (db *DB) Package(eco Ecosystem, name string) ([]Advisory, error) {
 	if db == nil {
 		return nil, nil
 	}
-	s, ok := db.keys[indexKey(eco, NormalizeName(eco, name))]
+	s, ok := db.keys[indexKey(eco, ecosystem.NormalizeName(eco.Ecosystem(), name))]
 	if !ok {
 		return nil, nil
 	}

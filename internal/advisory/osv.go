@@ -9,63 +9,43 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"customs/internal/ecosystem"
 )
 
-// Ecosystem is an OSV ecosystem name as it appears in records.
+// Ecosystem is an OSV ecosystem name as it appears in records, in osv.dev's
+// download paths and in the index ("PyPI", "npm", "RubyGems"); it converts
+// to and from customs' own spelling, ecosystem.Ecosystem.
 type Ecosystem string
 
 const (
-	NPM      Ecosystem = "npm"
-	PyPI     Ecosystem = "PyPI"
-	RubyGems Ecosystem = "RubyGems"
+	NPM      Ecosystem = ecosystem.OSVNPM
+	PyPI     Ecosystem = ecosystem.OSVPyPI
+	RubyGems Ecosystem = ecosystem.OSVRubyGems
 )
 
 // Ecosystems are the ecosystems customs knows, in the order `db update`
 // downloads them.
 var Ecosystems = []Ecosystem{NPM, PyPI, RubyGems}
 
-// ParseEcosystem maps the spellings used by lockfiles and users ("npm",
-// "pypi", "PyPI", "gem", "rubygems") to an OSV ecosystem.
+// ParseEcosystem maps any spelling ecosystem.Parse accepts (those of
+// lockfiles, users and OSV records alike) to an OSV ecosystem.
 func ParseEcosystem(s string) (Ecosystem, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "npm":
-		return NPM, true
-	case "pypi", "pip", "python":
-		return PyPI, true
-	case "rubygems", "gem", "gems", "ruby":
-		return RubyGems, true
+	e, err := ecosystem.Parse(s)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	return OSV(e), true
 }
 
-// NormalizeName returns the form under which a package name is indexed:
-// PEP 503 for PyPI (case-folded, runs of "-", "_", "." as one "-"), lower
-// case for npm and RubyGems (both registries refuse names differing only by
-// case, so a case-folded match is the same package).
-func NormalizeName(eco Ecosystem, name string) string {
-	name = strings.TrimSpace(name)
-	if eco != PyPI {
-		return strings.ToLower(name)
-	}
-	var b strings.Builder
-	b.Grow(len(name))
-	sep := false
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '-' || c == '_' || c == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+// OSV returns the OSV ecosystem of e.
+func OSV(e ecosystem.Ecosystem) Ecosystem { return Ecosystem(e.OSV()) }
+
+// Ecosystem returns e in customs' own spelling, or "" for an ecosystem
+// customs does not know.
+func (e Ecosystem) Ecosystem() ecosystem.Ecosystem {
+	c, _ := ecosystem.FromOSV(string(e))
+	return c
 }
 
 // Advisory is what customs keeps of one OSV record for one package: enough
@@ -156,7 +136,7 @@ func decodeRecord(b []byte) (es []entry, r osvRecord, err error) {
 		if len(a.Versions) == 0 && len(ranges) == 0 {
 			continue
 		}
-		es = append(es, entry{eco: eco, name: NormalizeName(eco, a.Package.Name), adv: Advisory{
+		es = append(es, entry{eco: eco, name: ecosystem.NormalizeName(eco.Ecosystem(), a.Package.Name), adv: Advisory{
 			ID: r.ID, Summary: summary, Aliases: r.Aliases, Modified: r.Modified,
 			Versions: a.Versions, Ranges: ranges,
 		}})

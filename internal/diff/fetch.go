@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"customs/internal/advisory"
+	"customs/internal/ecosystem"
 	"customs/internal/registry"
 )
 
@@ -20,10 +21,6 @@ const maxArchive = 256 << 20
 // and configured endpoints as `customs scan`.
 type Registry struct {
 	Client *registry.Client
-}
-
-var advisoryEcosystems = map[string]advisory.Ecosystem{
-	"npm": advisory.NPM, "pypi": advisory.PyPI, "rubygems": advisory.RubyGems,
 }
 
 func (r Registry) version(ctx context.Context, eco, name, version string) (*registry.Version, error) {
@@ -39,8 +36,8 @@ func (r Registry) version(ctx context.Context, eco, name, version string) (*regi
 }
 
 func (r Registry) pkg(ctx context.Context, eco, name string) (*registry.Package, error) {
-	ae, ok := advisoryEcosystems[eco]
-	if !ok {
+	ae := advisory.OSV(ecosystem.Ecosystem(eco))
+	if ae == "" {
 		return nil, fmt.Errorf("%s:%s: unsupported ecosystem", eco, name)
 	}
 	p, err := r.Client.Package(ctx, ae, name)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"customs/internal/analyze"
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/names"
 	"customs/internal/pkgmeta"
@@ -166,7 +167,7 @@ func compareInstall(r *Result, a *analysis, oldS, newS *snapshot) {
 // the name checks on new ones and flags a switch to git or a URL.
 func compareDependencies(r *Result, a *analysis, om, nm pkgmeta.Meta, checker *names.Checker) {
 	key := func(d pkgmeta.Dependency) string {
-		return d.Kind + "\x00" + pkgmeta.NormalizeName(nm.Ecosystem, d.Name)
+		return d.Kind + "\x00" + ecosystem.NormalizeName(nm.Ecosystem, d.Name)
 	}
 	old := map[string]pkgmeta.Dependency{}
 	for _, d := range om.Dependencies {

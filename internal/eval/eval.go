@@ -13,6 +13,7 @@ import (
 
 	"customs/internal/analyze"
 	"customs/internal/archive"
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/inspect"
 )
@@ -212,10 +213,10 @@ func ecosystemOrder(outs []Outcome) []string {
 		}
 	}
 	rank := func(e string) int {
-		if i := slices.Index(knownEcosystems, e); i >= 0 {
+		if i := slices.Index(ecosystem.All, ecosystem.Ecosystem(e)); i >= 0 {
 			return i
 		}
-		return len(knownEcosystems)
+		return len(ecosystem.All)
 	}
 	slices.SortStableFunc(ecos, func(a, b string) int { return rank(a) - rank(b) })
 	return ecos

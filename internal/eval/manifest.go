@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"customs/internal/ecosystem"
 )
 
 // Labels a manifest row may carry.
@@ -28,7 +30,6 @@ type Row struct {
 
 var (
 	manifestColumns = []string{"path", "label", "ecosystem", "cluster"}
-	knownEcosystems = []string{"pypi", "npm", "rubygems"}
 )
 
 // maxManifestLine bounds one manifest line; real rows are a few hundred bytes.
@@ -97,7 +98,7 @@ func parseManifest(r io.Reader, dir string) ([]Row, error) {
 			return nil, fmt.Errorf("%d: path %q is absolute; paths are relative to the manifest's folder", line, row.Path)
 		case row.Label != LabelMalicious && row.Label != LabelBenign:
 			return nil, fmt.Errorf("%d: label %q: want malicious or benign", line, row.Label)
-		case !slices.Contains(knownEcosystems, row.Ecosystem):
+		case !slices.Contains(ecosystem.All, ecosystem.Ecosystem(row.Ecosystem)):
 			return nil, fmt.Errorf("%d: ecosystem %q: want pypi, npm or rubygems", line, row.Ecosystem)
 		case row.Cluster == "":
 			return nil, fmt.Errorf("%d: empty cluster", line)

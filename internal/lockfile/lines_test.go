@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"customs/internal/ecosystem"
 )
 
 // TestCorpusLines: every dependency of every corpus file points at a line
@@ -48,7 +50,7 @@ func lineNames(line string, d Dependency) bool {
 		name = name[i+1:]
 	}
 	if d.Ecosystem == PyPI {
-		return strings.Contains(NormalizePyPI(line), NormalizePyPI(name))
+		return strings.Contains(ecosystem.NormalizeName(ecosystem.PyPI, line), ecosystem.NormalizeName(ecosystem.PyPI, name))
 	}
 	return strings.Contains(line, name)
 }

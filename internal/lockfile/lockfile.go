@@ -46,14 +46,16 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"customs/internal/ecosystem"
 )
 
 // Ecosystem names used in Dependency.Ecosystem for the three lockfile
 // ecosystems. SBOM dependencies carry their purl type instead.
 const (
-	PyPI     = "pypi"
-	NPM      = "npm"
-	RubyGems = "rubygems"
+	PyPI     = string(ecosystem.PyPI)
+	NPM      = string(ecosystem.NPM)
+	RubyGems = string(ecosystem.RubyGems)
 )
 
 // Source values of Dependency.Source.
@@ -293,30 +295,6 @@ func directFlag(direct bool) *bool {
 		return &yes
 	}
 	return &no
-}
-
-// NormalizePyPI returns the PEP 503 normalised form of a Python project
-// name: lower case, runs of "-", "_" and "." replaced by one "-".
-func NormalizePyPI(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	inRun := false
-	for i := 0; i < len(name); i++ {
-		ch := name[i]
-		if ch == '-' || ch == '_' || ch == '.' {
-			if !inRun {
-				b.WriteByte('-')
-			}
-			inRun = true
-			continue
-		}
-		inRun = false
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		b.WriteByte(ch)
-	}
-	return b.String()
 }
 
 // hexDigest writes an "<alg>:<hex>" digest in one form whatever the file's

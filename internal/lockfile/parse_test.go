@@ -248,16 +248,6 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-func TestNormalizePyPI(t *testing.T) {
-	for in, want := range map[string]string{
-		"Foo.Bar_baz": "foo-bar-baz", "a--b__c": "a-b-c", "Django": "django", "x-": "x-", "zope.interface": "zope-interface",
-	} {
-		if got := NormalizePyPI(in); got != want {
-			t.Errorf("NormalizePyPI(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestIntegrityForms: every format's hash comes out in one of the two
 // documented forms, ready to compare with a downloaded artifact.
 func TestIntegrityForms(t *testing.T) {

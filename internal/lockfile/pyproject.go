@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"customs/internal/ecosystem"
 )
 
 // pyproject.toml declares direct dependencies in several places depending
@@ -44,9 +46,9 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 	if err := decodeTOML(data, &p); err != nil {
 		return err
 	}
-	self := NormalizePyPI(p.Project.Name)
+	self := ecosystem.NormalizeName(ecosystem.PyPI, p.Project.Name)
 	if self == "" {
-		self = NormalizePyPI(p.Tool.Poetry.Name)
+		self = ecosystem.NormalizeName(ecosystem.PyPI, p.Tool.Poetry.Name)
 	}
 	local, sourceOf := uvSources(p.Tool.UV.Sources)
 	declared := map[string]Dependency{}
@@ -122,7 +124,7 @@ func parsePyproject(c *collector, _ fs.FS, data []byte) error {
 func uvSources(sources map[string]map[string]any) (local map[string]bool, source map[string]string) {
 	local, source = map[string]bool{}, map[string]string{}
 	for name, s := range sources {
-		n := NormalizePyPI(name)
+		n := ecosystem.NormalizeName(ecosystem.PyPI, name)
 		switch {
 		case s["workspace"] == true, s["path"] != nil:
 			local[n] = true
@@ -142,7 +144,7 @@ func pep508Dependency(spec string) (Dependency, bool) {
 	if m == nil {
 		return Dependency{}, false
 	}
-	d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(m[1]), Direct: directFlag(true), Source: SourceRegistry}
+	d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, m[1]), Direct: directFlag(true), Source: SourceRegistry}
 	rest, _, _ := strings.Cut(strings.TrimSpace(spec)[len(m[0]):], ";")
 	rest = strings.TrimSpace(rest)
 	if url, ok := strings.CutPrefix(rest, "@"); ok {
@@ -161,7 +163,7 @@ var bareVersionRe = regexp.MustCompile(`^\d[A-Za-z0-9.+!-]*$`)
 // poetryDependency reads one Poetry dependency: a constraint string, a
 // table, or a list of tables (multiple constraints); path entries are local.
 func poetryDependency(name string, v any) (Dependency, bool) {
-	d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(name), Direct: directFlag(true), Source: SourceRegistry}
+	d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, name), Direct: directFlag(true), Source: SourceRegistry}
 	constraint := ""
 	switch v := v.(type) {
 	case string:

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"customs/internal/ecosystem"
 )
 
 // The Python lockfiles are TOML (poetry.lock, uv.lock, pdm.lock,
@@ -81,7 +83,7 @@ func parsePoetry(c *collector, _ fs.FS, data []byte) error {
 	}
 	lines := tomlTableLines(data, "package")
 	for i, p := range lock.Package {
-		d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(p.Name), Version: p.Version, Line: lineOf(lines, i)}
+		d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, p.Name), Version: p.Version, Line: lineOf(lines, i)}
 		switch p.Source.Type {
 		case "directory", "file":
 			continue // a local project or archive
@@ -124,7 +126,7 @@ func parsePDM(c *collector, _ fs.FS, data []byte) error {
 		if p.Path != "" || p.Editable || p.Name == "" {
 			continue
 		}
-		d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(p.Name), Version: p.Version, Line: lineOf(lines, i)}
+		d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, p.Name), Version: p.Version, Line: lineOf(lines, i)}
 		switch {
 		case p.Git != "":
 			d.Source, d.Resolved = SourceGit, p.Git
@@ -171,7 +173,7 @@ func parsePylock(c *collector, _ fs.FS, data []byte) error {
 		if p.Directory != nil || p.Name == "" {
 			continue
 		}
-		d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(p.Name), Version: p.Version, Line: lineOf(lines, i)}
+		d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, p.Name), Version: p.Version, Line: lineOf(lines, i)}
 		var file *hashed
 		switch {
 		case p.VCS != nil:
@@ -251,7 +253,7 @@ func parseUV(c *collector, _ fs.FS, data []byte) error {
 		}
 		for _, g := range groups {
 			for _, dep := range g {
-				name := NormalizePyPI(dep.Name)
+				name := ecosystem.NormalizeName(ecosystem.PyPI, dep.Name)
 				if dep.Version != "" {
 					directExact[[2]string{name, dep.Version}] = true
 				} else {
@@ -265,7 +267,7 @@ func parseUV(c *collector, _ fs.FS, data []byte) error {
 		if isLocal(p.Source) || p.Name == "" {
 			continue
 		}
-		name := NormalizePyPI(p.Name)
+		name := ecosystem.NormalizeName(ecosystem.PyPI, p.Name)
 		d := Dependency{
 			Ecosystem: PyPI, Name: name, Version: p.Version, Line: lineOf(lines, i),
 			Direct: directFlag(directAny[name] || directExact[[2]string{name, p.Version}]),
@@ -320,7 +322,7 @@ func parsePipfileLock(c *collector, _ fs.FS, data []byte) error {
 			if e.Path != "" {
 				continue
 			}
-			d := Dependency{Ecosystem: PyPI, Name: NormalizePyPI(key), Line: lines[key]}
+			d := Dependency{Ecosystem: PyPI, Name: ecosystem.NormalizeName(ecosystem.PyPI, key), Line: lines[key]}
 			d.Version = strings.TrimPrefix(strings.TrimPrefix(e.Version, "=="), "=")
 			switch {
 			case e.Git != "":

@@ -7,6 +7,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"customs/internal/ecosystem"
 )
 
 // requirements.txt is pip's own line format (options, continuations,
@@ -141,7 +143,7 @@ func (r *requirementsReader) requirement(file string, line int, spec, hash strin
 		if m == nil {
 			return nil // a bare archive URL names no project
 		}
-		d.Name, d.Source, d.Resolved = NormalizePyPI(m[1]), urlSource(spec), spec
+		d.Name, d.Source, d.Resolved = ecosystem.NormalizeName(ecosystem.PyPI, m[1]), urlSource(spec), spec
 		r.c.add(d)
 		return nil
 	}
@@ -154,7 +156,7 @@ func (r *requirementsReader) requirement(file string, line int, spec, hash strin
 		strings.HasSuffix(m[1], ".tar.gz") || strings.HasSuffix(m[1], ".zip") {
 		return nil // relative path such as "pkg/sub" or "dist/x.whl"
 	}
-	d.Name = NormalizePyPI(m[1])
+	d.Name = ecosystem.NormalizeName(ecosystem.PyPI, m[1])
 	spec, _, _ = strings.Cut(rest, ";") // environment markers do not change what is pinned
 	if url, ok := strings.CutPrefix(strings.TrimSpace(spec), "@"); ok {
 		url = strings.TrimSpace(url)

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 
 	packageurl "github.com/package-url/packageurl-go"
+
+	"customs/internal/ecosystem"
 )
 
 // CycloneDX and SPDX JSON SBOMs list packages of any ecosystem by purl,
@@ -36,7 +38,7 @@ func purlDependency(purl string) (Dependency, error) {
 	case "gem":
 		d.Ecosystem = RubyGems
 	case "pypi":
-		d.Name = NormalizePyPI(p.Name)
+		d.Name = ecosystem.NormalizeName(ecosystem.PyPI, p.Name)
 	case "maven":
 		if p.Namespace != "" {
 			d.Name = p.Namespace + ":" + p.Name

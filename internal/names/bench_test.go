@@ -2,6 +2,8 @@ package names
 
 import (
 	"testing"
+
+	"customs/internal/ecosystem"
 )
 
 // Run: go test ./internal/names -run XXX -bench . -count 5
@@ -70,7 +72,7 @@ func BenchmarkCheckOne(b *testing.B) {
 // BenchmarkLoad is the first use of an ecosystem: decompressing the name
 // sets and opening the stored index of the popular list.
 func BenchmarkLoad(b *testing.B) {
-	for _, eco := range Ecosystems {
+	for _, eco := range ecosystem.All {
 		b.Run(string(eco), func(b *testing.B) {
 			for b.Loop() {
 				c := NewChecker(Config{})

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"customs/internal/ecosystem"
 	"customs/internal/policy"
 )
 
@@ -38,7 +39,7 @@ func ConfigFromPolicy(p *policy.Policy, namesData []string) (Config, error) {
 		specs = append(specs, [2]string{eco, file})
 	}
 	for _, s := range specs {
-		eco, err := ParseEcosystem(s[0])
+		eco, err := ecosystem.Parse(s[0])
 		if err != nil {
 			return cfg, fmt.Errorf("names data %s: %w", s[1], err)
 		}

@@ -7,33 +7,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
+
+	"customs/internal/ecosystem"
 )
 
 // Ecosystem is a package registry whose naming rules customs knows.
-type Ecosystem string
+type Ecosystem = ecosystem.Ecosystem
 
 const (
-	PyPI     Ecosystem = "pypi"
-	NPM      Ecosystem = "npm"
-	RubyGems Ecosystem = "rubygems"
+	PyPI     = ecosystem.PyPI
+	NPM      = ecosystem.NPM
+	RubyGems = ecosystem.RubyGems
 )
-
-// Ecosystems lists every supported ecosystem in a stable order.
-var Ecosystems = []Ecosystem{PyPI, NPM, RubyGems}
-
-// ParseEcosystem accepts the lower-case ecosystem names (and the common
-// spellings "gem", "gems", "ruby", "python", "node").
-func ParseEcosystem(s string) (Ecosystem, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "pypi", "python", "pip":
-		return PyPI, nil
-	case "npm", "node", "js":
-		return NPM, nil
-	case "rubygems", "gem", "gems", "ruby":
-		return RubyGems, nil
-	}
-	return "", fmt.Errorf("unknown ecosystem %q (want pypi, npm or rubygems)", s)
-}
 
 var (
 	// PEP 508 project names.
@@ -113,32 +98,13 @@ func SplitScope(name string) (scope, part string, scoped bool) {
 // same canonical form are the same package. PyPI folds case and runs of
 // "-_." (PEP 503); RubyGems folds case (rubygems.org refuses a name that
 // differs from an existing gem only by case) but not separators; npm takes
-// names as written (old packages such as JSONStream keep upper case).
+// names as written (old packages such as JSONStream keep upper case), which
+// is where it differs from ecosystem.NormalizeName.
 func Canonical(eco Ecosystem, name string) string {
-	switch eco {
-	case NPM:
+	if eco == NPM {
 		return name
-	case RubyGems:
-		return strings.ToLower(name)
 	}
-	var b strings.Builder
-	sep := false
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '-' || c == '_' || c == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	return ecosystem.NormalizeName(eco, name)
 }
 
 // Skeleton is the key under which names that a reader cannot tell apart

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"customs/internal/corpus"
+	"customs/internal/ecosystem"
 )
 
 // TestEvaluation measures the bars of the names check on the shared corpus
@@ -53,7 +54,7 @@ func TestEvaluation(t *testing.T) {
 				missed = append(missed, string(eco)+":"+p[1]+"→"+p[2]+" (got "+got+")")
 			}
 		}
-		for _, eco := range Ecosystems {
+		for _, eco := range ecosystem.All {
 			rate := float64(hit[eco]) / float64(total[eco])
 			t.Logf("recall %-8s %3d/%3d = %.1f%%", eco, hit[eco], total[eco], 100*rate)
 			if rate < 0.85 {
@@ -73,7 +74,7 @@ func TestEvaluation(t *testing.T) {
 					if len(row) < 4 {
 						continue
 					}
-					eco, err := ParseEcosystem(row[3])
+					eco, err := ecosystem.Parse(row[3])
 					if err != nil {
 						continue
 					}
@@ -88,7 +89,7 @@ func TestEvaluation(t *testing.T) {
 	})
 
 	t.Run("quiet on top 5000", func(t *testing.T) {
-		for _, eco := range Ecosystems {
+		for _, eco := range ecosystem.All {
 			top := topNames(t, c, eco, 5000)
 			flagged := 0
 			for _, n := range top {

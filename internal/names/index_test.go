@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"customs/internal/ecosystem"
 )
 
 // TestEmbeddedIndexIsCurrent: each embedded index holds what buildIndex
@@ -15,7 +17,7 @@ import (
 // are indexed cannot ship with stale data.
 func TestEmbeddedIndexIsCurrent(t *testing.T) {
 	sub := dataFS("")[0]
-	for _, eco := range Ecosystems {
+	for _, eco := range ecosystem.All {
 		list, err := fs.ReadFile(sub, popularFile(eco))
 		if err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 )
 
@@ -301,7 +302,7 @@ func FuzzCheck(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		for _, eco := range Ecosystems {
+		for _, eco := range ecosystem.All {
 			r := shared.Check(eco, name)
 			if r.Typosquat != nil && (r.Typosquat.Target == "" || !r.Verdict.Flagged()) {
 				t.Fatalf("%s %q: %+v", eco, name, r)

@@ -14,11 +14,9 @@ import (
 // client should point at the public registries (registry.PublicEndpoints).
 type Online struct{ Client *registry.Client }
 
-var registryEcosystem = map[Ecosystem]advisory.Ecosystem{PyPI: advisory.PyPI, NPM: advisory.NPM, RubyGems: advisory.RubyGems}
-
 func (o Online) Versions(ctx context.Context, eco Ecosystem, name string) ([]string, error) {
-	reco, ok := registryEcosystem[eco]
-	if !ok {
+	reco := advisory.OSV(eco)
+	if reco == "" {
 		return nil, errors.New("unknown ecosystem " + string(eco))
 	}
 	p, err := o.Client.Package(ctx, reco, name)

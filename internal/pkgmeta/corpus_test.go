@@ -11,6 +11,7 @@ import (
 
 	"customs/internal/archive"
 	"customs/internal/corpus"
+	"customs/internal/ecosystem"
 )
 
 // collect walks target and returns what the package says about itself.
@@ -62,14 +63,14 @@ func TestMalwareCorpusIdentity(t *testing.T) {
 		wantName, wantVersion := parts[1], parts[2]
 		// Some version folders of the source dataset are "name-version"
 		// (e.g. support_dev-7.8): the version is what follows the name.
-		if n, v := splitNameVersion(wantVersion); v != "" && NormalizeName(PyPI, n) == NormalizeName(PyPI, wantName) {
+		if n, v := splitNameVersion(wantVersion); v != "" && ecosystem.NormalizeName(PyPI, n) == ecosystem.NormalizeName(PyPI, wantName) {
 			wantVersion = v
 		}
 		m, err := collect(t, filepath.Join(filepath.Dir(manifest), filepath.FromSlash(row[0])), "")
 		switch {
 		case err != nil:
 			t.Logf("miss %s: %v", row[0], err)
-		case m.Ecosystem != PyPI || NormalizeName(PyPI, m.Name) != NormalizeName(PyPI, wantName) || m.Version != wantVersion:
+		case m.Ecosystem != PyPI || ecosystem.NormalizeName(PyPI, m.Name) != ecosystem.NormalizeName(PyPI, wantName) || m.Version != wantVersion:
 			t.Logf("miss %s: got %s %q %q from %s", row[0], m.Ecosystem, m.Name, m.Version, m.Source)
 		default:
 			ok++

@@ -29,16 +29,17 @@ import (
 	"strings"
 
 	"customs/internal/archive"
+	"customs/internal/ecosystem"
 )
 
 // Ecosystem is a package registry family.
-type Ecosystem string
+type Ecosystem = ecosystem.Ecosystem
 
 // Ecosystems.
 const (
-	PyPI     Ecosystem = "pypi"
-	NPM      Ecosystem = "npm"
-	RubyGems Ecosystem = "rubygems"
+	PyPI     = ecosystem.PyPI
+	NPM      = ecosystem.NPM
+	RubyGems = ecosystem.RubyGems
 )
 
 // Dependency is one declared dependency.
@@ -291,7 +292,7 @@ func (c *Collector) All(forced Ecosystem) []Meta {
 		if cd.rank >= rankGuess && len(out) > 0 {
 			break
 		}
-		key := string(cd.meta.Ecosystem) + "\x00" + NormalizeName(cd.meta.Ecosystem, cd.meta.Name) + "\x00" + cd.meta.Version
+		key := string(cd.meta.Ecosystem) + "\x00" + ecosystem.NormalizeName(cd.meta.Ecosystem, cd.meta.Name) + "\x00" + cd.meta.Version
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, cd.meta)
@@ -351,8 +352,8 @@ func (c *Collector) candidates(forced Ecosystem) ([]candidate, []string) {
 // hintMatch is 1 when m's name appears in the target name: in a Debian
 // tree holding two distributions, the one the package is named after wins.
 func (c *Collector) hintMatch(m Meta) int {
-	hint := NormalizeName(m.Ecosystem, path.Base(strings.ReplaceAll(c.Target, `\`, "/")))
-	if hint != "" && strings.Contains(hint, NormalizeName(m.Ecosystem, m.Name)) {
+	hint := ecosystem.NormalizeName(m.Ecosystem, path.Base(strings.ReplaceAll(c.Target, `\`, "/")))
+	if hint != "" && strings.Contains(hint, ecosystem.NormalizeName(m.Ecosystem, m.Name)) {
 		return 1
 	}
 	return 0

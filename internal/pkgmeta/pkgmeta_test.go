@@ -438,27 +438,6 @@ func TestIsMetadataPath(t *testing.T) {
 	}
 }
 
-func TestNormalizeName(t *testing.T) {
-	tests := []struct {
-		eco        Ecosystem
-		name, want string
-	}{
-		{PyPI, "Django", "django"},
-		{PyPI, "zope.interface", "zope-interface"},
-		{PyPI, "Foo__Bar-._baz", "foo-bar-baz"},
-		{PyPI, " requests ", "requests"},
-		{NPM, "@Babel/Core", "@babel/core"},
-		{NPM, "lodash.merge", "lodash.merge"},
-		{NPM, "left_pad", "left_pad"},
-		{RubyGems, "Rails_Admin", "rails_admin"},
-	}
-	for _, tc := range tests {
-		if got := NormalizeName(tc.eco, tc.name); got != tc.want {
-			t.Errorf("NormalizeName(%s, %q) = %q, want %q", tc.eco, tc.name, got, tc.want)
-		}
-	}
-}
-
 // A Collector keeps only metadata, and only a bounded amount of it.
 func TestCollectorBounds(t *testing.T) {
 	c := &Collector{}

@@ -31,11 +31,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"customs/internal/ecosystem"
 )
 
 // FileName is the policy file's name, looked up from a project directory
@@ -44,9 +47,6 @@ const FileName = ".customs.yaml"
 
 // MaxSize bounds a policy file.
 const MaxSize = 1 << 20
-
-// Ecosystems are the keys accepted under internal, allow and names_data.
-var Ecosystems = []string{"pypi", "npm", "rubygems"}
 
 // Policy is the decoded .customs.yaml. Every command reads this one struct;
 // add new keys here (and to the schema above).
@@ -169,7 +169,7 @@ func (p *Policy) check() error {
 	for key, m := range map[string]map[string][]string{"internal": p.Internal, "allow": p.Allow} {
 		for eco, list := range m {
 			if !knownEcosystem(eco) {
-				errs = append(errs, fmt.Errorf("%s: unknown ecosystem %q (want %s)", key, eco, strings.Join(Ecosystems, ", ")))
+				errs = append(errs, fmt.Errorf("%s: unknown ecosystem %q (want %s)", key, eco, ecosystemKeys))
 			}
 			for _, pat := range list {
 				if strings.TrimSpace(pat) == "" {
@@ -182,7 +182,7 @@ func (p *Policy) check() error {
 	}
 	for eco, file := range p.NamesData {
 		if !knownEcosystem(eco) {
-			errs = append(errs, fmt.Errorf("names_data: unknown ecosystem %q (want %s)", eco, strings.Join(Ecosystems, ", ")))
+			errs = append(errs, fmt.Errorf("names_data: unknown ecosystem %q (want %s)", eco, ecosystemKeys))
 		}
 		if strings.TrimSpace(file) == "" {
 			errs = append(errs, fmt.Errorf("names_data.%s: empty path", eco))
@@ -206,14 +206,18 @@ func (p *Policy) check() error {
 	return errors.Join(errs...)
 }
 
-func knownEcosystem(eco string) bool {
-	for _, e := range Ecosystems {
-		if e == eco {
-			return true
-		}
+// knownEcosystem reports whether eco is a key accepted under internal,
+// allow and names_data: an ecosystem in its exact lower-case spelling.
+func knownEcosystem(eco string) bool { return slices.Contains(ecosystem.All, ecosystem.Ecosystem(eco)) }
+
+// ecosystemKeys lists the accepted keys for error messages.
+var ecosystemKeys = func() string {
+	keys := make([]string, len(ecosystem.All))
+	for i, e := range ecosystem.All {
+		keys[i] = string(e)
 	}
-	return false
-}
+	return strings.Join(keys, ", ")
+}()
 
 // Find looks for FileName in dir and its parents; "" when there is none.
 func Find(dir string) (string, error) {

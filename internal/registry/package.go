@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"customs/internal/advisory"
+	"customs/internal/ecosystem"
 )
 
 // Package is what a registry says about a package's published versions.
@@ -244,7 +245,7 @@ type pypiSimple struct {
 const simpleJSON = "application/vnd.pypi.simple.v1+json"
 
 func (c *Client) pypiPackage(ctx context.Context, name string) (*Package, error) {
-	norm := advisory.NormalizeName(advisory.PyPI, name)
+	norm := ecosystem.NormalizeName(ecosystem.PyPI, name)
 	index := c.opt.Endpoints.PyPI
 	simpleURL := index + "/" + url.PathEscape(norm) + "/"
 	p, err := c.fetchPackage(ctx, simpleURL, http.Header{"Accept": {simpleJSON}}, func(body []byte) (*Package, error) {
@@ -389,7 +390,7 @@ func versionFromFilename(project, filename string) string {
 	// The project part may itself contain "-": take the split whose left
 	// side normalises to the project's name.
 	for i := strings.LastIndexByte(base, '-'); i > 0; i = strings.LastIndexByte(base[:i], '-') {
-		if v := base[i+1:]; advisory.NormalizeName(advisory.PyPI, base[:i]) == project {
+		if v := base[i+1:]; ecosystem.NormalizeName(ecosystem.PyPI, base[:i]) == project {
 			if v == "" || v[0] < '0' || v[0] > '9' || strings.Contains(v, "-") {
 				return ""
 			}

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"customs/internal/advisory"
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/lockfile"
 	"customs/internal/names"
@@ -54,7 +55,7 @@ type historyCall struct {
 }
 
 func (c *checker) history(ctx context.Context, eco advisory.Ecosystem, name string) (*registry.Package, error) {
-	key := string(eco) + "\x00" + advisory.NormalizeName(eco, name)
+	key := string(eco) + "\x00" + ecosystem.NormalizeName(eco.Ecosystem(), name)
 	c.mu.Lock()
 	call := c.histories[key]
 	if call == nil {
@@ -191,15 +192,12 @@ func fixForMalware(p *pending) string {
 // name is one of the project's own, which the registry checks then skip:
 // a private package is not expected on the public registry.
 func (c *checker) names(ctx context.Context, eco advisory.Ecosystem, p *pending) (sigs []signal, internal bool) {
-	ecoName := lowerEco(eco)
+	neco := eco.Ecosystem()
+	ecoName := string(neco)
 	if pat, ok := c.opts.Policy.internalPattern(ecoName, p.Name); ok {
 		return c.confusion(ctx, eco, p, pat), true
 	}
 	if c.opts.Names == nil {
-		return nil, false
-	}
-	neco, err := names.ParseEcosystem(ecoName)
-	if err != nil {
 		return nil, false
 	}
 	if c.opts.Policy.allowed(ecoName, p.Name) {
@@ -234,12 +232,10 @@ func (c *checker) confusion(ctx context.Context, eco advisory.Ecosystem, p *pend
 	if c.opts.Names == nil {
 		return nil
 	}
-	neco, err := names.ParseEcosystem(lowerEco(eco))
-	if err != nil {
-		return nil
-	}
+	neco := eco.Ecosystem()
 	var fs []finding.Finding
 	var v finding.Verdict
+	var err error
 	if c.opts.PublicRegistry != nil {
 		fs, v, err = names.Confusion(ctx, names.Online{Client: c.opts.PublicRegistry}, neco, p.Name, pattern, p.Version, "asked online")
 	}
@@ -284,11 +280,8 @@ func (c *checker) endpointHost(eco advisory.Ecosystem, name string) string {
 }
 
 func validName(eco advisory.Ecosystem, name string) bool {
-	neco, err := names.ParseEcosystem(lowerEco(eco))
-	return err == nil && names.Validate(neco, name) == nil
+	return names.Validate(eco.Ecosystem(), name) == nil
 }
-
-func lowerEco(eco advisory.Ecosystem) string { return strings.ToLower(string(eco)) }
 
 // registryHistory adds the registry-history signals of one dependency. A
 // dependency the lockfile resolved from another private registry than the

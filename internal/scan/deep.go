@@ -22,7 +22,6 @@ import (
 	"customs/internal/atomicfile"
 	"customs/internal/finding"
 	"customs/internal/inspect"
-	"customs/internal/pkgmeta"
 	"customs/internal/registry"
 	"customs/internal/report"
 )
@@ -184,7 +183,7 @@ func (c *checker) inspectArtifact(ctx context.Context, eco advisory.Ecosystem, f
 			defer os.Remove(p)
 		}
 	}
-	res := inspect.Target(ctx, p, inspect.Options{Limits: archive.DefaultLimits(), Ecosystem: pkgmeta.Ecosystem(lowerEco(eco)), Jobs: 1})
+	res := inspect.Target(ctx, p, inspect.Options{Limits: archive.DefaultLimits(), Ecosystem: eco.Ecosystem(), Jobs: 1})
 	return &verdictEntry{Verdict: res.Verdict, Findings: res.Findings, Error: res.Error}
 }
 

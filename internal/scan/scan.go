@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"customs/internal/advisory"
+	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/lockfile"
 	"customs/internal/names"
@@ -222,7 +223,7 @@ func auditInstallers(setup names.InstallerSetup, root string, pol Policy, errs [
 	setup.Dir = root
 	setup.Internal = map[names.Ecosystem][]string{}
 	for eco, pats := range pol.Internal {
-		if e, err := names.ParseEcosystem(eco); err == nil {
+		if e, err := ecosystem.Parse(eco); err == nil {
 			setup.Internal[e] = pats
 		}
 	}
@@ -417,5 +418,5 @@ func parallel(n, jobs int, fn func(i int)) {
 // ecosystemOf maps a lockfile ecosystem to the advisory one; SBOM
 // dependencies of other ecosystems are listed but not checked.
 func ecosystemOf(d lockfile.Dependency) (advisory.Ecosystem, bool) {
-	return advisory.ParseEcosystem(strings.ToLower(d.Ecosystem))
+	return advisory.ParseEcosystem(d.Ecosystem)
 }
