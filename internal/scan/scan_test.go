@@ -224,7 +224,7 @@ func TestTyposquatAndInternalNames(t *testing.T) {
 	dir := project(t, map[string]string{
 		"requirements.txt": "reqeusts==2.31.0\nrequests==2.32.3\n",
 		"package-lock.json": npmLock(
-			"@acme/billing@2.0.0 https://registry.npmjs.org/@acme/billing/-/billing-2.0.0.tgz sha512-AAAA",
+			"@acme/billing@2.0.0 https://npm-registry.example/@acme/billing/-/billing-2.0.0.tgz sha512-AAAA",
 			"@acme/ui@1.0.0 https://npm.acme.example/@acme/ui/-/ui-1.0.0.tgz sha512-BBBB",
 		),
 	})
