@@ -97,6 +97,9 @@ func updateNames(ctx context.Context, a *app) {
 	ep := names.DefaultEndpoints()
 	ep.PyPISimple = reg.PyPI + "/"
 	ep.RubyGemsIndex = reg.RubyGems + "/"
+	if ep.NPMDownloads == "" {
+		fmt.Fprintf(a.stderr, "customs: note: npm's popular list keeps its embedded downloads: set %s to npm's download-counts API to refresh it\n", names.NPMDownloadsEnv)
+	}
 	rep, err := names.Update(ctx, nil, ep, dir, time.Now())
 	for eco, l := range rep.Lists {
 		fmt.Fprintf(a.stdout, "names %-8s %d names, %d popular, from %s\n", eco, l.Names, l.Popular, l.Source)

@@ -29,15 +29,22 @@ type Endpoints struct {
 	NPMDownloads  string // npm download-counts API root serving /downloads/point/last-month/
 }
 
+// NPMDownloadsEnv names npm's download-counts API. npm's configuration has
+// no key for it, so the npm popular list is refreshed only when it is set.
+const NPMDownloadsEnv = "CUSTOMS_NPM_DOWNLOADS_URL"
+
 // DefaultEndpoints are the public registries, as internal/registry names
-// them, and npm's download-counts API, which only this package uses.
+// them, and npm's download-counts API from $CUSTOMS_NPM_DOWNLOADS_URL.
 func DefaultEndpoints() Endpoints {
 	pub := registry.PublicEndpoints()
-	return Endpoints{
+	ep := Endpoints{
 		PyPISimple:    strings.TrimSuffix(pub.PyPI, "/") + "/",
 		RubyGemsIndex: strings.TrimSuffix(pub.RubyGems, "/") + "/",
-		NPMDownloads:  "https://api.npmjs.org/",
 	}
+	if v := os.Getenv(NPMDownloadsEnv); v != "" {
+		ep.NPMDownloads = strings.TrimSuffix(v, "/") + "/"
+	}
+	return ep
 }
 
 // UpdateReport says what Update refreshed.

@@ -3,10 +3,15 @@ package registry
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/goccy/go-yaml"
 )
@@ -21,28 +26,88 @@ type Endpoints struct {
 }
 
 // Public registries, used only when the user's configuration names none.
-// This is the only place their addresses are written.
+// This is the only place their addresses are written. npm's is not written at
+// all: it is npm's own built-in default, asked of the npm CLI (see publicNPM).
 var publicDefaults = Endpoints{
-	NPM:      "https://registry.npmjs.org",
 	PyPI:     "https://pypi.org/simple",
 	RubyGems: "https://rubygems.org",
 }
 
+// PublicNPMEnv names the public npm registry when npm's own default should
+// not be asked of the npm CLI (no npm installed, or tests).
+const PublicNPMEnv = "CUSTOMS_NPM_PUBLIC_REGISTRY"
+
+var npmDefault = sync.OnceValue(func() string {
+	// With the user's and the global configuration set aside, npm prints its
+	// built-in default registry: the public one.
+	// The two configuration paths name files that do not exist (npm refuses
+	// to load one file twice, so os.DevNull cannot serve for both).
+	empty, err := os.MkdirTemp("", "customs-npm")
+	if err != nil {
+		return ""
+	}
+	defer os.RemoveAll(empty)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "config", "get", "registry",
+		"--userconfig", filepath.Join(empty, "npmrc"), "--globalconfig", filepath.Join(empty, "global-npmrc"))
+	cmd.Env = withoutNPMConfig(os.Environ())
+	out, err := cmd.Output()
+	if v := strings.TrimSpace(string(out)); err == nil && isHTTPURL(v) {
+		return strings.TrimRight(v, "/")
+	}
+	return ""
+})
+
+// withoutNPMConfig drops npm_config_* variables, which would override the
+// default npm is asked for.
+func withoutNPMConfig(env []string) []string {
+	kept := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(strings.ToLower(kv), "npm_config_") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+// publicNPM is the public npm registry: $CUSTOMS_NPM_PUBLIC_REGISTRY, else
+// npm's built-in default; "" when neither is available.
+func publicNPM() string {
+	if v := os.Getenv(PublicNPMEnv); isHTTPURL(v) {
+		return strings.TrimRight(v, "/")
+	}
+	return npmDefault()
+}
+
 // PublicEndpoints are the public registries themselves, for the checks whose
 // question is "is this on the public registry?" (dependency confusion).
-func PublicEndpoints() Endpoints { return publicDefaults }
+func PublicEndpoints() Endpoints {
+	e := publicDefaults
+	e.NPM = publicNPM()
+	return e
+}
 
-// publicHosts are the hosts that serve the public registries' metadata and
-// files, to recognise a lockfile URL that points at them.
+// publicHosts are the hosts that serve the public PyPI and RubyGems
+// registries' metadata and files, to recognise a lockfile URL that points at
+// them; npm's is the public npm registry's host (PublicHosts).
 var publicHosts = map[string][]string{
-	"npm":      {"registry.npmjs.org", "registry.yarnpkg.com", "registry.npmjs.com"},
 	"pypi":     {"pypi.org", "files.pythonhosted.org", "pypi.python.org"},
 	"rubygems": {"rubygems.org", "index.rubygems.org"},
 }
 
 // PublicHosts returns the hosts of an ecosystem's public registry
 // ("npm", "pypi" or "rubygems", any case).
-func PublicHosts(eco string) []string { return publicHosts[strings.ToLower(eco)] }
+func PublicHosts(eco string) []string {
+	eco = strings.ToLower(eco)
+	if eco != "npm" {
+		return publicHosts[eco]
+	}
+	if u, err := url.Parse(publicNPM()); err == nil && u.Hostname() != "" {
+		return []string{strings.ToLower(u.Hostname())}
+	}
+	return nil
+}
 
 // Env looks up an environment variable (os.Getenv in production, a map in tests).
 type Env func(string) string
@@ -105,7 +170,7 @@ func DiscoverEndpoints(dir, home string, env Env) Endpoints {
 		e.RubyGems = readGemrcSource(filepath.Join(home, ".gemrc"))
 	}
 	if e.NPM == "" {
-		e.NPM = publicDefaults.NPM
+		e.NPM = publicNPM()
 	}
 	if e.PyPI == "" {
 		e.PyPI = publicDefaults.PyPI

@@ -221,6 +221,7 @@ func TestWithoutDatabaseTheScanSaysSoAndGoesOn(t *testing.T) {
 }
 
 func TestTyposquatAndInternalNames(t *testing.T) {
+	t.Setenv(registry.PublicNPMEnv, "https://npm-registry.example")
 	dir := project(t, map[string]string{
 		"requirements.txt": "reqeusts==2.31.0\nrequests==2.32.3\n",
 		"package-lock.json": npmLock(
