@@ -186,8 +186,9 @@ func TestTinyPackage(t *testing.T) {
 	}
 }
 
-// TestSmallDownloader: a module that downloads and starts programs is
-// flagged in a tiny Python package, not in a large library.
+// TestSmallDownloader: a module that downloads and starts programs, or
+// calls a hard-coded URL, is flagged in a tiny Python package, not in a
+// large library.
 func TestSmallDownloader(t *testing.T) {
 	e := engine(t)
 	hits := func() []Hit {
@@ -198,6 +199,13 @@ func TestSmallDownloader(t *testing.T) {
 	}
 	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 300, CodeBytes: 4 << 20}); v != finding.Clean {
 		t.Errorf("large library: %s (score %.1f), want clean", v, score)
+	}
+	fixedURL := []Hit{hit(t, e, "py-request-literal-url", "a/core.py", RoleCode), hit(t, e, "py-network", "a/core.py", RoleCode)}
+	if v, score, _ := Judge(fixedURL, Package{Ecosystem: "pypi", CodeFiles: 2, CodeBytes: 900}); !v.Flagged() {
+		t.Errorf("tiny package calling a hard-coded URL: %s (score %.1f), want flagged", v, score)
+	}
+	if v, score, _ := Judge(fixedURL, Package{Ecosystem: "pypi", CodeFiles: 40, CodeBytes: 300 << 10}); v != finding.Clean {
+		t.Errorf("library calling a hard-coded URL: %s (score %.1f), want clean", v, score)
 	}
 }
 

@@ -150,6 +150,8 @@ var combos = []combo{
 var smallCombos = []combo{
 	{"combo-small-network-process", "network", "process", finding.Medium, RoleImport, "pypi",
 		"a small package that makes network requests and starts programs in the same module: the shape of a downloader or remote shell"},
+	{"combo-small-hardcoded-request", "hardcoded-endpoint", "network", finding.Medium, RoleImport, "pypi",
+		"a small package that sends requests to a hard-coded URL: the shape of a beacon or a downloader"},
 }
 
 var comboRules = func() map[string]*rules.Rule {
