@@ -307,8 +307,8 @@ func lineAt(data []byte, off int) []byte {
 // inert reports a match on a line that runs nothing: a comment, a doctest
 // example (Python's ">>> " and "... " lines, which docstrings are full
 // of), or, for network and process capabilities, a Python def or class
-// line (class HTTPConnection(...) and def create_connection(...) define,
-// they do not connect).
+// signature line (class HTTPConnection(...) and def create_connection(...)
+// define, they do not connect; a body on the same line does run).
 func inert(lang string, line []byte, r *rules.Rule) bool {
 	switch lang {
 	case "python":
@@ -316,7 +316,7 @@ func inert(lang string, line []byte, r *rules.Rule) bool {
 			return true
 		}
 		definition := bytes.HasPrefix(line, []byte("def ")) || bytes.HasPrefix(line, []byte("async def ")) || bytes.HasPrefix(line, []byte("class "))
-		if definition && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process")) {
+		if definition && signatureOnly(line) && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process")) {
 			return true
 		}
 	case "ruby", "shell":
@@ -324,6 +324,17 @@ func inert(lang string, line []byte, r *rules.Rule) bool {
 		return false
 	}
 	return len(line) > 0 && line[0] == '#' && !bytes.HasPrefix(line, []byte("#!"))
+}
+
+// signatureOnly reports whether a def or class line holds only the
+// signature (it ends in ':' or continues on the next line), not a body
+// on the same line like "def f(): subprocess.Popen(...)".
+func signatureOnly(line []byte) bool {
+	if i := bytes.Index(line, []byte(" #")); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimRight(line, " \t\r")
+	return len(line) == 0 || strings.IndexByte(":,(\\[", line[len(line)-1]) >= 0
 }
 
 // around returns the window a pattern sees for a keyword at [start,end):
