@@ -72,10 +72,10 @@ func TestMalwareCorpus(t *testing.T) {
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
 	// Floors: the figures measured when they were last raised (flagged
-	// 90.3% of samples and 89.3% of clusters, malicious 86.7% and 85.7%)
+	// 92.3% of samples and 91.3% of clusters, malicious 89.0% and 88.0%)
 	// minus about one point.
-	if flagged < 0.89 || flaggedClusters < 0.88 || mal < 0.855 || malClusters < 0.845 {
-		t.Errorf("recall fell below the floor (flagged: samples 89%%, clusters 88%%; malicious: samples 85.5%%, clusters 84.5%%)")
+	if flagged < 0.91 || flaggedClusters < 0.90 || mal < 0.88 || malClusters < 0.87 {
+		t.Errorf("recall fell below the floor (flagged: samples 91%%, clusters 90%%; malicious: samples 88%%, clusters 87%%)")
 	}
 }
 
