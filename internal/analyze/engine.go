@@ -2,7 +2,8 @@
 // rules of internal/rules against the files of a package (one Aho–Corasick
 // pass over each file gates every regular expression), decodes hidden
 // payloads and rescans them, and judges the hits of a whole package by
-// capability × threat × context into a verdict and a score.
+// capability × threat × context (where code runs, how large the package
+// is) into a verdict and a score.
 package analyze
 
 import (
