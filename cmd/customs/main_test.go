@@ -1,23 +1,20 @@
 package main
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"customs/internal/archivetest"
 	"customs/internal/corpus"
 )
 
@@ -95,122 +92,41 @@ func cmdPack(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: pack ARCHIVE DIR")
 	}
 	out, dir := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	files, err := dirFiles(dir)
+	ts.Check(err)
 	var data []byte
-	var err error
 	switch name := filepath.Base(out); {
 	case strings.HasSuffix(name, ".tgz"), strings.HasSuffix(name, ".tar.gz"):
-		data, err = tarGz(dir, nil)
+		data = archivetest.TarGz(files...)
 	case strings.HasSuffix(name, ".zip"), strings.HasSuffix(name, ".whl"):
-		data, err = zipDir(dir)
+		data = archivetest.Zip(files...)
 	case strings.HasSuffix(name, ".gem"):
-		data, err = gem(dir)
+		i := slices.IndexFunc(files, func(f archivetest.File) bool { return f.Name == "metadata" })
+		if i < 0 {
+			ts.Fatalf("pack: %s has no metadata file for the gem", args[1])
+		}
+		data = archivetest.Gem(files[i].Body, slices.Delete(files, i, i+1)...)
 	default:
 		ts.Fatalf("pack: unknown archive type %s", name)
 	}
-	ts.Check(err)
 	ts.Check(os.WriteFile(out, data, 0o644))
 }
 
-// files lists the regular files under dir as slash paths, skipping skip.
-func files(dir string, skip map[string]bool) ([]string, error) {
-	var names []string
+// dirFiles reads the regular files under dir, named by their slash paths
+// relative to dir, in lexical order.
+func dirFiles(dir string) ([]archivetest.File, error) {
+	var files []archivetest.File
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, err := filepath.Rel(dir, p)
-		if rel = filepath.ToSlash(rel); err == nil && !skip[rel] {
-			names = append(names, rel)
+		if err != nil {
+			return err
 		}
+		b, err := os.ReadFile(p)
+		files = append(files, archivetest.File{Name: filepath.ToSlash(rel), Body: string(b)})
 		return err
 	})
-	return names, err
-}
-
-func tarGz(dir string, skip map[string]bool) ([]byte, error) {
-	names, err := files(dir, skip)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
-		if err != nil {
-			return nil, err
-		}
-		hdr := &tar.Header{Name: n, Mode: 0o644, Size: int64(len(b)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(b); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	err = zw.Close()
-	return buf.Bytes(), err
-}
-
-func zipDir(dir string) ([]byte, error) {
-	names, err := files(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
-		if err != nil {
-			return nil, err
-		}
-		w, err := zw.Create(n)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := w.Write(b); err != nil {
-			return nil, err
-		}
-	}
-	err = zw.Close()
-	return buf.Bytes(), err
-}
-
-// gem builds a RubyGems package: a plain tar of metadata.gz (DIR/metadata,
-// the YAML gemspec) and data.tar.gz (every other file).
-func gem(dir string) ([]byte, error) {
-	meta, err := os.ReadFile(filepath.Join(dir, "metadata"))
-	if err != nil {
-		return nil, err
-	}
-	var metaGz bytes.Buffer
-	zw := gzip.NewWriter(&metaGz)
-	if _, err := zw.Write(meta); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	data, err := tarGz(dir, map[string]bool{"metadata": true})
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, m := range []struct {
-		name string
-		b    []byte
-	}{{"metadata.gz", metaGz.Bytes()}, {"data.tar.gz", data}} {
-		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.b)), ModTime: time.Unix(0, 0)}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(m.b); err != nil {
-			return nil, err
-		}
-	}
-	err = tw.Close()
-	return buf.Bytes(), err
+	return files, err
 }

@@ -20,11 +20,13 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
+
+	"customs/internal/archivetest"
 )
 
-var pkgMembers = []member{
-	{name: "pkg-1.0/", typ: tar.TypeDir},
-	{name: "pkg-1.0/setup.py", body: "print('hello')\n"},
+var pkgMembers = []archivetest.File{
+	{Name: "pkg-1.0/", Type: tar.TypeDir},
+	{Name: "pkg-1.0/setup.py", Body: "print('hello')\n"},
 }
 
 var pkgWalked = []walked{
@@ -39,22 +41,22 @@ func TestFormatFromBytesNotName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tarball := tarBytes(t, pkgMembers...)
+	tarball := archivetest.Tar(pkgMembers...)
 	tests := []struct {
 		name   string
 		bytes  []byte
 		format Format
 		want   []walked
 	}{
-		{"zip-named.tar.gz", zipBytes(t, pkgMembers...), FormatZip, pkgWalked},
+		{"zip-named.tar.gz", archivetest.Zip(pkgMembers...), FormatZip, pkgWalked},
 		{"xz-named.tar.gz", xzBytes(t, tarball), FormatTarXz, pkgWalked},
-		{"gzip-named.zip", gzipBytes(t, tarball), FormatTarGz, pkgWalked},
+		{"gzip-named.zip", archivetest.Gzip(tarball), FormatTarGz, pkgWalked},
 		{"plain-named.tgz", tarball, FormatTar, pkgWalked},
 		{"bzip2-named.whl", bz2, FormatTarBz2, []walked{
 			{Path: "pkg-1.0", Kind: Dir},
 			{Path: "pkg-1.0/setup.py", Kind: File, Data: "print(\"hello\")\n"},
 		}},
-		{"self-extracting.zip", append([]byte("#!/bin/sh\nexit 0\n"), zipBytes(t, pkgMembers...)...), FormatZip, pkgWalked},
+		{"self-extracting.zip", append([]byte("#!/bin/sh\nexit 0\n"), archivetest.Zip(pkgMembers...)...), FormatZip, pkgWalked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,22 +80,22 @@ func TestFormatFromBytesNotName(t *testing.T) {
 }
 
 func TestUnsafePathsAreSkippedWithWarnings(t *testing.T) {
-	members := []member{
-		{name: "../evil.py", body: "x"},
-		{name: "/etc/cron.d/evil", body: "x"},
-		{name: "pkg/../../escape", body: "x"},
-		{name: `..\..\windows.bat`, body: "x"},
-		{name: `C:\Users\evil.exe`, body: "x"},
-		{name: "./pkg//ok.py", body: "ok"},
-		{name: `pkg\win.py`, body: "win"},
-		{name: "pkg/..hidden..", body: "dots"},
+	members := []archivetest.File{
+		{Name: "../evil.py", Body: "x"},
+		{Name: "/etc/cron.d/evil", Body: "x"},
+		{Name: "pkg/../../escape", Body: "x"},
+		{Name: `..\..\windows.bat`, Body: "x"},
+		{Name: `C:\Users\evil.exe`, Body: "x"},
+		{Name: "./pkg//ok.py", Body: "ok"},
+		{Name: `pkg\win.py`, Body: "win"},
+		{Name: "pkg/..hidden..", Body: "dots"},
 	}
 	want := []walked{
 		{Path: "pkg/ok.py", Kind: File, Data: "ok"},
 		{Path: "pkg/win.py", Kind: File, Data: "win"},
 		{Path: "pkg/..hidden..", Kind: File, Data: "dots"},
 	}
-	for name, b := range map[string][]byte{"tar": tarBytes(t, members...), "zip": zipBytes(t, members...)} {
+	for name, b := range map[string][]byte{"tar": archivetest.Tar(members...), "zip": archivetest.Zip(members...)} {
 		t.Run(name, func(t *testing.T) {
 			got, info, err := walkBytes(t, b, Limits{})
 			if err != nil {
@@ -115,10 +117,10 @@ func TestUnsafePathsAreSkippedWithWarnings(t *testing.T) {
 }
 
 func TestSymlinksAreReportedNotFollowed(t *testing.T) {
-	members := []member{
-		{name: "pkg/passwd", typ: tar.TypeSymlink, link: "/etc/passwd"},
-		{name: "pkg/up", typ: tar.TypeSymlink, link: "../../.."},
-		{name: "pkg/hard", typ: tar.TypeLink, link: "pkg/passwd"},
+	members := []archivetest.File{
+		{Name: "pkg/passwd", Type: tar.TypeSymlink, Link: "/etc/passwd"},
+		{Name: "pkg/up", Type: tar.TypeSymlink, Link: "../../.."},
+		{Name: "pkg/hard", Type: tar.TypeLink, Link: "pkg/passwd"},
 	}
 	want := []walked{
 		{Path: "pkg/passwd", Kind: Symlink, Link: "/etc/passwd"},
@@ -126,7 +128,7 @@ func TestSymlinksAreReportedNotFollowed(t *testing.T) {
 		{Path: "pkg/hard", Kind: Symlink, Link: "pkg/passwd"},
 	}
 	t.Run("tar", func(t *testing.T) {
-		got, _, err := walkBytes(t, tarBytes(t, members...), Limits{})
+		got, _, err := walkBytes(t, archivetest.Tar(members...), Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +137,7 @@ func TestSymlinksAreReportedNotFollowed(t *testing.T) {
 		}
 	})
 	t.Run("zip", func(t *testing.T) {
-		got, _, err := walkBytes(t, zipBytes(t, members[:2]...), Limits{})
+		got, _, err := walkBytes(t, archivetest.Zip(members[:2]...), Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,8 +223,8 @@ func wantErr(t *testing.T, err, kind error, reason string) {
 }
 
 func TestCorruptInputs(t *testing.T) {
-	tgz := gzipBytes(t, tarBytes(t, member{name: "pkg/big.py", body: strings.Repeat("print(1)\n", 20000)}))
-	zipped := zipBytes(t, pkgMembers...)
+	tgz := archivetest.TarGz(archivetest.File{Name: "pkg/big.py", Body: strings.Repeat("print(1)\n", 20000)})
+	zipped := archivetest.Zip(pkgMembers...)
 	badCRC := bytes.Clone(zipped)
 	// Flip a byte of the first member's compressed data (after the local
 	// header and name).
@@ -236,10 +238,10 @@ func TestCorruptInputs(t *testing.T) {
 		{"empty", nil, ErrUnknownFormat, "empty file"},
 		{"text", []byte("just some text, not an archive at all"), ErrUnknownFormat, "not a tar"},
 		{"truncated gzip", tgz[:len(tgz)/2], ErrCorrupt, "truncated gzip"},
-		{"gzip of garbage", gzipBytes(t, bytes.Repeat([]byte("garbage!"), 200)), ErrUnknownFormat, "gzip stream does not hold a tar archive"},
+		{"gzip of garbage", archivetest.Gzip(bytes.Repeat([]byte("garbage!"), 200)), ErrUnknownFormat, "gzip stream does not hold a tar archive"},
 		{"gzip header then junk", append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}, bytes.Repeat([]byte{0xff}, 600)...), ErrCorrupt, "corrupt gzip"},
-		{"truncated tar", tarBytes(t, member{name: "a.py", body: strings.Repeat("x", 5000)})[:2048], ErrCorrupt, "truncated tar"},
-		{"truncated xz", xzBytes(t, tarBytes(t, pkgMembers...))[:100], ErrCorrupt, "xz"},
+		{"truncated tar", archivetest.Tar(archivetest.File{Name: "a.py", Body: strings.Repeat("x", 5000)})[:2048], ErrCorrupt, "truncated tar"},
+		{"truncated xz", xzBytes(t, archivetest.Tar(pkgMembers...))[:100], ErrCorrupt, "xz"},
 		{"zip without central directory", zipped[:len(zipped)-30], ErrCorrupt, "corrupt zip"},
 		{"zip with broken directory", append(zipped[:len(zipped)-22:len(zipped)-22], []byte("PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\x7f\x00\x00")...), ErrCorrupt, "corrupt zip"},
 	}
@@ -286,12 +288,12 @@ func TestCompressionBombs(t *testing.T) {
 		wantErr(t, err, ErrBomb, "zip bomb: compression ratio")
 	})
 	t.Run("gzip tar of 64 MiB of zeros", func(t *testing.T) {
-		b := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 64<<20))}))
+		b := archivetest.TarGz(archivetest.File{Name: "zeros", Body: string(make([]byte, 64<<20))})
 		_, _, err := walkBytes(t, b, Limits{MaxFileBytes: 1 << 20})
 		wantErr(t, err, ErrBomb, "compression bomb: compression ratio")
 	})
 	t.Run("small zeros are fine", func(t *testing.T) {
-		b := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 4<<20))}))
+		b := archivetest.TarGz(archivetest.File{Name: "zeros", Body: string(make([]byte, 4<<20))})
 		got, _, err := walkBytes(t, b, Limits{})
 		if err != nil || len(got) != 1 || len(got[0].Data) != 4<<20 {
 			t.Fatalf("got %d entries, err %v", len(got), err)
@@ -301,21 +303,21 @@ func TestCompressionBombs(t *testing.T) {
 
 func TestLimits(t *testing.T) {
 	t.Run("total bytes", func(t *testing.T) {
-		b := tarBytes(t, member{name: "a", body: strings.Repeat("a", 3000)}, member{name: "b", body: strings.Repeat("b", 3000)})
+		b := archivetest.Tar(archivetest.File{Name: "a", Body: strings.Repeat("a", 3000)}, archivetest.File{Name: "b", Body: strings.Repeat("b", 3000)})
 		_, _, err := walkBytes(t, b, Limits{MaxTotalBytes: 4096})
 		wantErr(t, err, ErrTooLarge, "archive exceeds 4 KiB uncompressed (limit --max-total-size)")
 	})
 	t.Run("entries", func(t *testing.T) {
-		b := zipBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"})
+		b := archivetest.Zip(archivetest.File{Name: "a"}, archivetest.File{Name: "b"}, archivetest.File{Name: "c"})
 		_, _, err := walkBytes(t, b, Limits{MaxEntries: 2})
 		wantErr(t, err, ErrTooManyEntries, "more than 2 entries")
-		_, _, err = walkBytes(t, tarBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"}), Limits{MaxEntries: 2})
+		_, _, err = walkBytes(t, archivetest.Tar(archivetest.File{Name: "a"}, archivetest.File{Name: "b"}, archivetest.File{Name: "c"}), Limits{MaxEntries: 2})
 		wantErr(t, err, ErrTooManyEntries, "more than 2 entries")
 	})
 	t.Run("file bytes truncate, the walk goes on", func(t *testing.T) {
 		for name, b := range map[string][]byte{
-			"tar": tarBytes(t, member{name: "big", body: "0123456789"}, member{name: "next", body: "n"}),
-			"zip": zipBytes(t, member{name: "big", body: "0123456789"}, member{name: "next", body: "n"}),
+			"tar": archivetest.Tar(archivetest.File{Name: "big", Body: "0123456789"}, archivetest.File{Name: "next", Body: "n"}),
+			"zip": archivetest.Zip(archivetest.File{Name: "big", Body: "0123456789"}, archivetest.File{Name: "next", Body: "n"}),
 		} {
 			got, _, err := walkBytes(t, b, Limits{MaxFileBytes: 4})
 			if err != nil {
@@ -328,11 +330,11 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		_, _, err := walkBytes(t, tarBytes(t, pkgMembers...), Limits{Timeout: time.Nanosecond})
+		_, _, err := walkBytes(t, archivetest.Tar(pkgMembers...), Limits{Timeout: time.Nanosecond})
 		wantErr(t, err, ErrTimeout, "timed out after 1ns (limit --timeout)")
 	})
 	t.Run("xz dictionary", func(t *testing.T) {
-		tarball := tarBytes(t, member{name: "a.py", body: strings.Repeat("print(1)\n", 500)}, member{name: "b.py", body: "x"})
+		tarball := archivetest.Tar(archivetest.File{Name: "a.py", Body: strings.Repeat("print(1)\n", 500)}, archivetest.File{Name: "b.py", Body: "x"})
 		half := len(tarball) / 2
 		// Dictionary codes: 18 is 4 MiB, 37 is 1.5 GiB (xz format 5.3.1).
 		ok := xzBlocks(t, xzBlock{18, tarball[:half]}, xzBlock{18, tarball[half:]})
@@ -380,7 +382,7 @@ func xzBlocks(t testing.TB, blocks ...xzBlock) []byte {
 }
 
 func TestCallbackControlsTheWalk(t *testing.T) {
-	b := tarBytes(t, member{name: "a"}, member{name: "b"}, member{name: "c"})
+	b := archivetest.Tar(archivetest.File{Name: "a"}, archivetest.File{Name: "b"}, archivetest.File{Name: "c"})
 	n := 0
 	_, err := WalkReader(context.Background(), "t", bytes.NewReader(b), int64(len(b)), Limits{}, func(*Entry) error {
 		n++
@@ -398,10 +400,10 @@ func TestCallbackControlsTheWalk(t *testing.T) {
 
 func TestGem(t *testing.T) {
 	meta := "--- !ruby/object:Gem::Specification\nname: demo\nversion: !ruby/object:Gem::Version\n  version: 1.2.3\n"
-	b := gemBytes(t, meta,
-		member{name: "lib/demo.rb", body: "puts 1\n"},
-		member{name: "ext/demo/extconf.rb", body: "require 'mkmf'\n"},
-		member{name: "../escape.rb", body: "x"},
+	b := archivetest.Gem(meta,
+		archivetest.File{Name: "lib/demo.rb", Body: "puts 1\n"},
+		archivetest.File{Name: "ext/demo/extconf.rb", Body: "require 'mkmf'\n"},
+		archivetest.File{Name: "../escape.rb", Body: "x"},
 	)
 	got, info, err := walkBytes(t, b, Limits{})
 	if err != nil {
@@ -414,7 +416,7 @@ func TestGem(t *testing.T) {
 		{Path: ".gem/metadata", Kind: File, Data: meta},
 		{Path: "lib/demo.rb", Kind: File, Data: "puts 1\n"},
 		{Path: "ext/demo/extconf.rb", Kind: File, Data: "require 'mkmf'\n"},
-		{Path: ".gem/checksums.yaml.gz", Kind: File, Data: string(gzipBytes(t, []byte("---\nSHA256: {}\n")))},
+		{Path: ".gem/checksums.yaml.gz", Kind: File, Data: string(archivetest.Gzip([]byte("---\nSHA256: {}\n")))},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
@@ -423,8 +425,8 @@ func TestGem(t *testing.T) {
 		t.Errorf("want one warning for ../escape.rb, got %q", info.Warnings)
 	}
 	t.Run("truncated data.tar.gz", func(t *testing.T) {
-		data := gzipBytes(t, tarBytes(t, member{name: "lib/a.rb", body: strings.Repeat("puts 1\n", 5000)}))
-		b := tarBytes(t, member{name: "metadata.gz", body: string(gzipBytes(t, []byte(meta)))}, member{name: "data.tar.gz", body: string(data[:len(data)/2])})
+		data := archivetest.TarGz(archivetest.File{Name: "lib/a.rb", Body: strings.Repeat("puts 1\n", 5000)})
+		b := archivetest.Tar(archivetest.File{Name: "metadata.gz", Body: string(archivetest.Gzip([]byte(meta)))}, archivetest.File{Name: "data.tar.gz", Body: string(data[:len(data)/2])})
 		_, _, err := walkBytes(t, b, Limits{})
 		wantErr(t, err, ErrCorrupt, "data.tar.gz: truncated gzip")
 	})
@@ -433,11 +435,11 @@ func TestGem(t *testing.T) {
 // 100,000 tiny files stream within the default limits.
 func TestHundredThousandTinyFiles(t *testing.T) {
 	const n = 100_000
-	members := make([]member, n)
+	members := make([]archivetest.File, n)
 	for i := range members {
-		members[i] = member{name: fmt.Sprintf("package/lib/f%06d.js", i), body: "module.exports=1\n"}
+		members[i] = archivetest.File{Name: fmt.Sprintf("package/lib/f%06d.js", i), Body: "module.exports=1\n"}
 	}
-	b := gzipBytes(t, tarBytes(t, members...))
+	b := archivetest.TarGz(members...)
 	count := 0
 	info, err := WalkReader(context.Background(), "many.tgz", bytes.NewReader(b), int64(len(b)), DefaultLimits(), func(e *Entry) error {
 		if e.Kind == File && string(e.Data) == "module.exports=1\n" {
@@ -454,14 +456,14 @@ func TestHundredThousandTinyFiles(t *testing.T) {
 }
 
 func TestNestedArchives(t *testing.T) {
-	inner := gzipBytes(t, tarBytes(t, member{name: "payload/run.py", body: "exec(x)"}))
-	wheel := zipBytes(t, member{name: "w/__init__.py", body: "w"}, member{name: "w/blob.tar.gz", body: string(inner)})
-	outer := gzipBytes(t, tarBytes(t,
-		member{name: "pkg-1.0/vendor/w.whl", body: string(wheel)},
-		member{name: "pkg-1.0/data.json.gz", body: string(gzipBytes(t, []byte(`{"a":1}`)))},
-		member{name: "pkg-1.0/broken.zip", body: string(wheel[:len(wheel)/2])},
-		member{name: "pkg-1.0/setup.py", body: "setup()"},
-	))
+	inner := archivetest.TarGz(archivetest.File{Name: "payload/run.py", Body: "exec(x)"})
+	wheel := archivetest.Zip(archivetest.File{Name: "w/__init__.py", Body: "w"}, archivetest.File{Name: "w/blob.tar.gz", Body: string(inner)})
+	outer := archivetest.TarGz(
+		archivetest.File{Name: "pkg-1.0/vendor/w.whl", Body: string(wheel)},
+		archivetest.File{Name: "pkg-1.0/data.json.gz", Body: string(archivetest.Gzip([]byte(`{"a":1}`)))},
+		archivetest.File{Name: "pkg-1.0/broken.zip", Body: string(wheel[:len(wheel)/2])},
+		archivetest.File{Name: "pkg-1.0/setup.py", Body: "setup()"},
+	)
 	var got []string
 	info, err := WalkReader(context.Background(), "outer.tar.gz", bytes.NewReader(outer), int64(len(outer)), Limits{}, func(e *Entry) error {
 		got = append(got, e.Path+" in "+e.Container)
@@ -490,7 +492,7 @@ func TestNestedArchives(t *testing.T) {
 		wantErr(t, err, ErrTooDeep, "pkg-1.0/vendor/w.whl/w/blob.tar.gz: archives nested more than 1 deep (limit --max-depth)")
 	})
 	t.Run("gem data counts as one level", func(t *testing.T) {
-		b := gemBytes(t, "name: x\n", member{name: "lib/x.rb", body: "puts 1"}, member{name: "fixtures/a.zip", body: string(zipBytes(t, member{name: "a", body: "a"}))})
+		b := archivetest.Gem("name: x\n", archivetest.File{Name: "lib/x.rb", Body: "puts 1"}, archivetest.File{Name: "fixtures/a.zip", Body: string(archivetest.Zip(archivetest.File{Name: "a", Body: "a"}))})
 		_, _, err := walkBytes(t, b, Limits{MaxDepth: 1})
 		wantErr(t, err, ErrTooDeep, "fixtures/a.zip: archives nested more than 1 deep")
 		got, _, err := walkBytes(t, b, Limits{MaxDepth: 2})
@@ -499,19 +501,19 @@ func TestNestedArchives(t *testing.T) {
 		}
 	})
 	t.Run("a bomb inside a plain tar", func(t *testing.T) {
-		bomb := gzipBytes(t, tarBytes(t, member{name: "zeros", body: string(make([]byte, 64<<20))}))
-		_, _, err := walkBytes(t, tarBytes(t, member{name: "pkg/x.tgz", body: string(bomb)}), Limits{MaxFileBytes: 1 << 20})
+		bomb := archivetest.TarGz(archivetest.File{Name: "zeros", Body: string(make([]byte, 64<<20))})
+		_, _, err := walkBytes(t, archivetest.Tar(archivetest.File{Name: "pkg/x.tgz", Body: string(bomb)}), Limits{MaxFileBytes: 1 << 20})
 		wantErr(t, err, ErrBomb, "compression ratio")
 	})
 }
 
 // A zip's records are counted before archive/zip allocates for them.
 func TestZipDirectoryCount(t *testing.T) {
-	members := make([]member, 300)
+	members := make([]archivetest.File, 300)
 	for i := range members {
-		members[i] = member{name: fmt.Sprintf("f%03d", i), body: strings.Repeat("x", i)}
+		members[i] = archivetest.File{Name: fmt.Sprintf("f%03d", i), Body: strings.Repeat("x", i)}
 	}
-	b := zipBytes(t, members...)
+	b := archivetest.Zip(members...)
 	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 1000); n != 300 {
 		t.Errorf("counted %d records, want 300", n)
 	}
@@ -529,11 +531,11 @@ func TestZipDirectoryCount(t *testing.T) {
 	wantErr(t, err, ErrTooManyEntries, "more than 10 entries")
 
 	// Over 65535 records the zip64 end record holds the count and offset.
-	many := make([]member, 70_000)
+	many := make([]archivetest.File, 70_000)
 	for i := range many {
-		many[i] = member{name: fmt.Sprintf("%05d", i)}
+		many[i] = archivetest.File{Name: fmt.Sprintf("%05d", i)}
 	}
-	b = zipBytes(t, many...)
+	b = archivetest.Zip(many...)
 	if n := zipDirectoryEntries(bytes.NewReader(b), int64(len(b)), 100_000); n != 70_000 {
 		t.Errorf("zip64: counted %d records, want 70000", n)
 	}
@@ -541,7 +543,7 @@ func TestZipDirectoryCount(t *testing.T) {
 
 // Every xz check type is verified: a flipped check byte is corruption.
 func TestXzChecks(t *testing.T) {
-	tarball := tarBytes(t, pkgMembers...)
+	tarball := archivetest.Tar(pkgMembers...)
 	for name, tc := range map[string]struct {
 		check byte
 		size  int
@@ -575,7 +577,7 @@ func TestXzChecks(t *testing.T) {
 // though the tar inside ended earlier; bytes after the gzip stream are a
 // warning.
 func TestCompressedStreamReadToTheEnd(t *testing.T) {
-	tgz := gzipBytes(t, tarBytes(t, pkgMembers...))
+	tgz := archivetest.TarGz(pkgMembers...)
 	bad := bytes.Clone(tgz)
 	bad[len(bad)-8] ^= 0xff // the CRC-32 in the gzip trailer
 	_, _, err := walkBytes(t, bad, Limits{})

@@ -10,17 +10,19 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"customs/internal/archivetest"
 )
 
 // FuzzWalkReader feeds arbitrary bytes to every reader: it must never
 // panic, and whatever it yields must respect the path and size contract.
 func FuzzWalkReader(f *testing.F) {
-	tarball := tarBytes(f, append(pkgMembers, member{name: "pkg-1.0/link", typ: tar.TypeSymlink, link: "/etc"})...)
+	tarball := archivetest.Tar(append(pkgMembers, archivetest.File{Name: "pkg-1.0/link", Type: tar.TypeSymlink, Link: "/etc"})...)
 	f.Add(tarball)
-	f.Add(gzipBytes(f, tarball))
+	f.Add(archivetest.Gzip(tarball))
 	f.Add(xzBytes(f, tarball))
-	f.Add(zipBytes(f, pkgMembers...))
-	f.Add(gemBytes(f, "name: x\n", member{name: "lib/x.rb", body: "puts 1"}))
+	f.Add(archivetest.Zip(pkgMembers...))
+	f.Add(archivetest.Gem("name: x\n", archivetest.File{Name: "lib/x.rb", Body: "puts 1"}))
 	if bz2, err := os.ReadFile("testdata/hello.tar.bz2"); err == nil {
 		f.Add(bz2)
 	}
@@ -44,7 +46,7 @@ func FuzzWalkReader(f *testing.F) {
 
 // FuzzXzReader explores the hand-read xz framing directly.
 func FuzzXzReader(f *testing.F) {
-	tarball := tarBytes(f, pkgMembers...)
+	tarball := archivetest.Tar(pkgMembers...)
 	f.Add(xzBytes(f, tarball))
 	f.Add(xzBlocks(f, xzBlock{18, tarball[:100]}, xzBlock{20, tarball[100:]}))
 	f.Fuzz(func(t *testing.T, b []byte) {

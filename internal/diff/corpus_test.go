@@ -1,10 +1,7 @@
 package diff
 
 import (
-	"archive/tar"
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"os"
 	"path"
@@ -13,6 +10,7 @@ import (
 	"testing"
 
 	"customs/internal/archive"
+	"customs/internal/archivetest"
 	"customs/internal/corpus"
 	"customs/internal/finding"
 	"customs/internal/pkgmeta"
@@ -23,17 +21,12 @@ import (
 // the package root ("" when the package has no JavaScript entry file).
 func injectIntoMain(t *testing.T, tgz, payload string) ([]byte, string) {
 	t.Helper()
-	type entry struct {
-		path string
-		data []byte
-		mode int64
-	}
-	var entries []entry
+	var files []archivetest.File
 	col := pkgmeta.Collector{Target: tgz}
 	_, err := archive.Walk(context.Background(), tgz, archive.DefaultLimits(), func(e *archive.Entry) error {
 		if e.Kind == archive.File {
 			col.Add(e.Path, e.Data)
-			entries = append(entries, entry{e.Path, bytes.Clone(e.Data), int64(e.Mode.Perm())})
+			files = append(files, archivetest.File{Name: e.Path, Body: string(e.Data), Mode: int64(e.Mode.Perm()) | 0o400})
 		}
 		return nil
 	})
@@ -45,24 +38,14 @@ func injectIntoMain(t *testing.T, tgz, payload string) ([]byte, string) {
 	if main == "" && len(m.Exports) > 0 {
 		main = m.Exports[0]
 	}
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
 	found := ""
-	for _, e := range entries {
-		data := e.data
-		if e.path == main && strings.HasSuffix(main, "js") {
-			data = append([]byte(payload+"\n"), data...)
+	for i, f := range files {
+		if f.Name == main && strings.HasSuffix(main, "js") {
+			files[i].Body = payload + "\n" + f.Body
 			found = strings.TrimPrefix(main, m.Root)
 		}
-		if err := tw.WriteHeader(&tar.Header{Name: e.path, Mode: e.mode | 0o400, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(data)
 	}
-	tw.Close()
-	gz.Close()
-	return buf.Bytes(), found
+	return archivetest.TarGz(files...), found
 }
 
 // TestCorpusInjectedReleasesAreMalicious takes real npm packages from the

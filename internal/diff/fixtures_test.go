@@ -1,16 +1,12 @@
 package diff
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"customs/internal/archivetest"
 )
 
 // npmTarball writes files (paths below the package root) as an npm tarball
@@ -23,32 +19,9 @@ func npmTarball(t testing.TB, dir, name string, files map[string]string) string 
 // tarball writes files below prefix as a .tar.gz and returns its path.
 func tarball(t testing.TB, dir, name, prefix string, files map[string]string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, p := range slices.Sorted(maps.Keys(files)) {
-		data := files[p]
-		if err := tw.WriteHeader(&tar.Header{Name: prefix + p, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(data)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return archivetest.WriteTarGz(t, dir, name, archivetest.Files(prefix, files)...)
 }
 
-// with returns a copy of files with some replaced or added.
 func with(files map[string]string, kv ...string) map[string]string {
 	out := maps.Clone(files)
 	for i := 0; i+1 < len(kv); i += 2 {

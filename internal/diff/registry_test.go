@@ -1,9 +1,6 @@
 package diff
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -16,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"customs/internal/archivetest"
 	"customs/internal/finding"
 	"customs/internal/lockfile"
 	"customs/internal/registry"
@@ -282,31 +280,6 @@ func TestReviewChangeLocatesTheUpdateAtTheLockfileLine(t *testing.T) {
 	}
 }
 
-// gemFile builds a .gem: a plain tar of metadata.gz (the YAML gemspec) and
-// data.tar.gz (the files).
-func gemFile(t *testing.T, spec string, files map[string]string) []byte {
-	t.Helper()
-	dir := t.TempDir()
-	data := readFile(t, tarball(t, dir, "data.tar.gz", "", files))
-	var meta bytes.Buffer
-	zw := gzip.NewWriter(&meta)
-	zw.Write([]byte(spec))
-	zw.Close()
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	for _, m := range []struct {
-		name string
-		data []byte
-	}{{"metadata.gz", meta.Bytes()}, {"data.tar.gz", data}} {
-		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(m.data)
-	}
-	tw.Close()
-	return out.Bytes()
-}
-
 func gemspec(version, extensions string) string {
 	return `--- !ruby/object:Gem::Specification
 name: tiny-gem
@@ -330,8 +303,8 @@ func TestGemReferencesThroughRecordedResponses(t *testing.T) {
 	srv := registrytest.New(t)
 	lib := map[string]string{"lib/tiny-gem.rb": "module TinyGem\n  def self.add(a, b) = a + b\nend\n"}
 	gems := map[string][]byte{
-		"1.0.0": gemFile(t, gemspec("1.0.0", "[]"), lib),
-		"1.0.1": gemFile(t, gemspec("1.0.1", "\n- ext/tiny/extconf.rb"), with(lib, "ext/tiny/extconf.rb", "require 'mkmf'\ncreate_makefile('tiny')\n")),
+		"1.0.0": archivetest.Gem(gemspec("1.0.0", "[]"), archivetest.Files("", lib)...),
+		"1.0.1": archivetest.Gem(gemspec("1.0.1", "\n- ext/tiny/extconf.rb"), archivetest.Files("", with(lib, "ext/tiny/extconf.rb", "require 'mkmf'\ncreate_makefile('tiny')\n"))...),
 	}
 	var doc []map[string]string
 	for _, v := range []string{"1.0.1", "1.0.0"} {

@@ -1,9 +1,7 @@
 package eval
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"math"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"customs/internal/archivetest"
 	"customs/internal/finding"
 	"customs/internal/inspect"
 )
@@ -77,38 +76,11 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// tgz writes an npm-style tarball of files into dir.
-func tgz(t *testing.T, dir, name string, files map[string]string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for n, body := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: "package/" + n, Mode: 0o644, Size: int64(len(body))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestRunOnTinyCorpus(t *testing.T) {
 	dir := t.TempDir()
 	pkg := map[string]string{"package.json": `{"name":"tiny","version":"1.0.0"}`, "index.js": "module.exports = 1;\n"}
-	tgz(t, dir, "tiny.tgz", pkg)
-	tgz(t, dir, "other.tgz", map[string]string{"package.json": `{"name":"other","version":"2.0.0"}`, "lib.js": strings.Repeat("x = 1;\n", 1000)})
+	archivetest.WriteTarGz(t, dir, "tiny.tgz", archivetest.Files("package/", pkg)...)
+	archivetest.WriteTarGz(t, dir, "other.tgz", archivetest.Files("package/", map[string]string{"package.json": `{"name":"other","version":"2.0.0"}`, "lib.js": strings.Repeat("x = 1;\n", 1000)})...)
 	manifest := filepath.Join(dir, "manifest.tsv")
 	if err := os.WriteFile(manifest, []byte("path\tlabel\tecosystem\tcluster\ntiny.tgz\tbenign\tnpm\ttiny\nmissing.tgz\tmalicious\tnpm\tm\nother.tgz\tbenign\tnpm\tother\n"), 0o644); err != nil {
 		t.Fatal(err)

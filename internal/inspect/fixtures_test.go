@@ -6,67 +6,33 @@ package inspect
 // the scanner, with documentation-range IP addresses and example hosts.
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bytes"
-	"compress/gzip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"customs/internal/archivetest"
 )
 
+// file is a regular file of a test archive, short to write in tables.
 type file struct{ name, body string }
 
 // writeTarGz writes files into a gzip tarball in dir and returns its path.
 func writeTarGz(t testing.TB, dir, name string, files []file) string {
 	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return archivetest.WriteTarGz(t, dir, name, archiveFiles(files)...)
 }
 
 // writeZip writes files into a zip (a wheel) in dir and returns its path.
 func writeZip(t testing.TB, dir, name string, files []file) string {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		w, err := zw.Create(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
+	return archivetest.WriteZip(t, dir, name, archiveFiles(files)...)
+}
+
+func archiveFiles(files []file) []archivetest.File {
+	out := make([]archivetest.File, len(files))
+	for i, f := range files {
+		out[i] = archivetest.File{Name: f.name, Body: f.body}
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return out
 }
 
 func npmPackage(name, version, extraJSON string, files ...file) []file {

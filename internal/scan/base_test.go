@@ -37,7 +37,7 @@ func npmPackage(t *testing.T, name, version, extra string, files map[string]stri
 	for p, body := range files {
 		all["package/"+p] = body
 	}
-	return tgz(t, all)
+	return tgz(all)
 }
 
 // stealer is an inert imitation of an install-time token stealer: test data

@@ -167,7 +167,7 @@ func BenchmarkDeepWarm(b *testing.B) {
 	var entries []string
 	for i := range n {
 		name := fmt.Sprintf("pkg-%04d", i)
-		tarball := tgz(b, map[string]string{
+		tarball := tgz(map[string]string{
 			"package/package.json": fmt.Sprintf(`{"name":%q,"version":"1.0.0","main":"index.js"}`, name),
 			"package/index.js":     fmt.Sprintf("module.exports = function add%d(a, b) { return a + b + %d; };\n", i, i),
 		})

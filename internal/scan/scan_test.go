@@ -20,6 +20,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"customs/internal/advisory"
+	"customs/internal/archivetest"
 	"customs/internal/corpus"
 	"customs/internal/finding"
 	"customs/internal/names"
@@ -363,14 +364,9 @@ func TestInstallerSetupThatLetsPublicPackagesIn(t *testing.T) {
 	}
 }
 
-// tgz builds a small npm tarball in memory.
-func tgz(t testing.TB, files map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := writeTgz(&buf, files); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+// tgz builds a small npm tarball in memory, in name order.
+func tgz(files map[string]string) []byte {
+	return archivetest.TarGz(archivetest.Files("", files)...)
 }
 
 func sri(b []byte) string {
@@ -380,7 +376,7 @@ func sri(b []byte) string {
 
 func TestDeepVerifiesInspectsAndCaches(t *testing.T) {
 	srv := registrytest.New(t)
-	good := tgz(t, map[string]string{
+	good := tgz(map[string]string{
 		"package/package.json": `{"name":"tiny","version":"1.0.0","main":"index.js"}`,
 		"package/index.js":     "module.exports = (a, b) => a + b;\n",
 	})
@@ -600,7 +596,7 @@ func TestCorpusLockfilesYieldTheirCounts(t *testing.T) {
 
 func TestDeepPyPIFromTheIndex(t *testing.T) {
 	srv := registrytest.New(t)
-	sdist := tgz(t, map[string]string{
+	sdist := tgz(map[string]string{
 		"mini_pkg-1.0/PKG-INFO":             "Metadata-Version: 2.1\nName: mini-pkg\nVersion: 1.0\n",
 		"mini_pkg-1.0/mini_pkg/__init__.py": "def add(a, b):\n    return a + b\n",
 	})
