@@ -6,6 +6,7 @@ package corpus
 import (
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -16,6 +17,12 @@ func SharedDir() string {
 	if d := os.Getenv("CUSTOMS_SHARED"); d != "" {
 		return existing(d)
 	}
+	return besideRepository()
+}
+
+// besideRepository is found once, from the directory the test binary
+// started in, so that a test that changes directory still finds it.
+var besideRepository = sync.OnceValue(func() string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
@@ -30,7 +37,7 @@ func SharedDir() string {
 		}
 		dir = parent
 	}
-}
+})
 
 func existing(d string) string {
 	if st, err := os.Stat(d); err == nil && st.IsDir() {
