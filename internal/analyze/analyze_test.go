@@ -94,6 +94,27 @@ func TestBoundedDecoding(t *testing.T) {
 	}
 }
 
+// A loader padded past the scan limit keeps its exec at the end: the tail
+// is scanned and its hits carry the file's own line numbers; the middle is
+// not scanned.
+func TestPaddedFileTail(t *testing.T) {
+	e := engine(t)
+	padding := strings.Repeat("# "+strings.Repeat("x", 1000)+"\n", maxScanBytes/1000+200)
+	middle := "exec(base64.b64decode(MIDDLE))\n"
+	src := "import base64\n" + padding + middle + padding + "exec(base64.b64decode(PAYLOAD))\n"
+	hits := e.File("pkg/__init__.py", []byte(src), FileContext{})
+	wantLine := strings.Count(src, "\n")
+	var lines []int
+	for _, h := range hits {
+		if h.Rule.ID == "py-exec-encoded" {
+			lines = append(lines, h.Line)
+		}
+	}
+	if !slices.Equal(lines, []int{wantLine}) {
+		t.Errorf("py-exec-encoded at lines %v, want only the last line %d", lines, wantLine)
+	}
+}
+
 func TestPyRunsOnImport(t *testing.T) {
 	for _, c := range []struct {
 		src  string

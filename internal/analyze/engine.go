@@ -66,9 +66,10 @@ type Hit struct {
 // Limits of the work spent on one file, so that a hostile file cannot make
 // a scan slow or large.
 const (
-	maxScanBytes   = 8 << 20 // text beyond this is not scanned
-	window         = 320     // bytes around a keyword a pattern may look at
-	maxHitsPerRule = 3       // per file; more add no evidence, only memory
+	maxScanBytes   = 8 << 20 // text beyond this is not scanned, except its tail
+	maxTailBytes   = 64 << 10
+	window         = 320 // bytes around a keyword a pattern may look at
+	maxHitsPerRule = 3   // per file; more add no evidence, only memory
 	maxDecodeDepth = 2
 	maxDecoded     = 4 << 20 // decoded payload bytes per file
 )
@@ -195,9 +196,18 @@ func (e *Engine) File(path string, data []byte, fc FileContext) []Hit {
 		return s.hits
 	}
 	if len(data) > maxScanBytes {
-		data = data[:maxScanBytes]
+		// A loader padded past the limit puts its exec after the padding:
+		// scan the head and the last lines too, not the middle.
+		tail := data[len(data)-maxTailBytes:]
+		if i := bytes.IndexByte(tail, '\n'); i >= 0 {
+			tail = tail[i+1:]
+		}
+		s.text(data[:maxScanBytes], lang, 0, 0)
+		s.lineBase = bytes.Count(data[:len(data)-len(tail)], []byte{'\n'})
+		s.text(tail, lang, 0, 0)
+	} else {
+		s.text(data, lang, 0, 0)
 	}
-	s.text(data, lang, 0, 0)
 	sort.SliceStable(s.hits, func(i, j int) bool { return s.hits[i].Line < s.hits[j].Line })
 	return s.hits
 }
@@ -210,6 +220,9 @@ type scan struct {
 	hits    []Hit
 	perRule map[*rules.Rule]int
 	decoded int // payload bytes decoded so far
+	// lineBase: lines before the text being scanned (the tail of a file
+	// longer than maxScanBytes starts there).
+	lineBase int
 }
 
 func (s *scan) add(c *compiled, line int, evidence []byte, decoded bool) {
@@ -242,7 +255,7 @@ func (s *scan) text(data []byte, lang string, depth, atLine int) {
 		if depth > 0 {
 			return atLine
 		}
-		return lines.line(off)
+		return s.lineBase + lines.line(off)
 	}
 	decoded := depth > 0
 
