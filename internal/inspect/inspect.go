@@ -7,6 +7,7 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -179,6 +180,9 @@ type codeSize struct {
 }
 
 func (c *codeSize) add(path string, data []byte) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return // an empty __init__.py only marks a package directory
+	}
 	switch analyze.Language(path, data) {
 	case "python", "javascript", "ruby":
 		c.files++

