@@ -390,38 +390,74 @@ const execLookBack = 1500
 
 // execDecodedName reports exec(x) where the last assignment to x shortly
 // before gave it decoded or decrypted data (not unmarshalled: import hooks
-// exec cached bytecode that way): the multi-line form of exec(b64decode(..))
-// that no single-line pattern sees.
+// exec cached bytecode that way), directly or through one step
+// (y = b64decode(..); x = decrypt_xor(y, key); exec(x)): the multi-line
+// form of exec(b64decode(..)) that no single-line pattern sees.
 func (s *scan) execDecodedName(c *compiled, data []byte, lineOf func(int) int, depth int) {
 	for _, call := range execNameCalls(data, 16) {
 		at, name := call.at, call.name
 		lo := max(0, at-execLookBack)
-		var last []byte // the right-hand side of the last assignment to name
-		for off := lo; ; {
-			i := bytes.Index(data[off:at], name)
-			if i < 0 {
-				break
-			}
-			p := off + i
-			off = p + len(name)
-			if p > 0 && isIdent(data[p-1]) || isIdent(data[off]) {
-				continue // part of a longer name
-			}
-			rest := bytes.TrimLeft(data[off:at], " \t")
-			if len(rest) < 2 || rest[0] != '=' || rest[1] == '=' {
-				continue
-			}
-			end := bytes.IndexByte(rest, '\n')
-			if end < 0 {
-				end = len(rest)
-			}
-			last = rest[1:end]
+		rhs, where := lastAssign(data, lo, at, name)
+		if rhs == nil {
+			continue
 		}
-		if last != nil && decodedAssign.Match(last) {
+		if decodedAssign.Match(rhs) || fromDecodedName(data, lo, where, rhs) {
 			s.add(c, lineOf(at), data[at:min(len(data), at+len(name)+60)], depth > 0)
 			return
 		}
 	}
+}
+
+// lastAssign returns the right-hand side of the last assignment to name in
+// data[lo:at] and the offset where that assignment starts (nil if none).
+func lastAssign(data []byte, lo, at int, name []byte) ([]byte, int) {
+	var last []byte
+	where := -1
+	for off := lo; ; {
+		i := bytes.Index(data[off:at], name)
+		if i < 0 {
+			break
+		}
+		p := off + i
+		off = p + len(name)
+		if p > 0 && isIdent(data[p-1]) || isIdent(data[off]) {
+			continue // part of a longer name
+		}
+		rest := bytes.TrimLeft(data[off:at], " \t")
+		if len(rest) < 2 || rest[0] != '=' || rest[1] == '=' {
+			continue
+		}
+		end := bytes.IndexByte(rest, '\n')
+		if end < 0 {
+			end = len(rest)
+		}
+		last, where = rest[1:end], p
+	}
+	return last, where
+}
+
+// fromDecodedName reports whether an assignment's right-hand side passes
+// a name that was itself assigned decoded data shortly before it.
+func fromDecodedName(data []byte, lo, where int, rhs []byte) bool {
+	open := bytes.IndexByte(rhs, '(')
+	if open < 0 {
+		return false
+	}
+	for i, n := open+1, 0; i < len(rhs) && n < 4; i++ {
+		if !isIdent(rhs[i]) || rhs[i] == '.' || rhs[i] >= '0' && rhs[i] <= '9' || i > 0 && isIdent(rhs[i-1]) {
+			continue
+		}
+		e := i
+		for e < len(rhs) && isIdent(rhs[e]) && rhs[e] != '.' {
+			e++
+		}
+		n++
+		if arg, _ := lastAssign(data, lo, where, rhs[i:e]); arg != nil && decodedAssign.Match(arg) {
+			return true
+		}
+		i = e
+	}
+	return false
 }
 
 type execCall struct {
