@@ -72,10 +72,10 @@ func TestMalwareCorpus(t *testing.T) {
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
 	// Floors: the figures measured when they were last raised (flagged
-	// 93.5% of samples and 92.7% of clusters, malicious 89.6% and 88.7%)
+	// 93.7% of samples and 92.8% of clusters, malicious 89.8% and 88.8%)
 	// minus about one point.
-	if flagged < 0.925 || flaggedClusters < 0.917 || mal < 0.886 || malClusters < 0.877 {
-		t.Errorf("recall fell below the floor (flagged: samples 92.5%%, clusters 91.7%%; malicious: samples 88.6%%, clusters 87.7%%)")
+	if flagged < 0.927 || flaggedClusters < 0.918 || mal < 0.888 || malClusters < 0.878 {
+		t.Errorf("recall fell below the floor (flagged: samples 92.7%%, clusters 91.8%%; malicious: samples 88.8%%, clusters 87.8%%)")
 	}
 }
 
