@@ -124,8 +124,12 @@ func isLow(file string) bool {
 	}
 	base := strings.ToLower(path.Base(file))
 	switch {
-	case strings.HasPrefix(base, "test_") && strings.HasSuffix(base, ".py"),
-		strings.HasSuffix(base, "_test.py"), base == "conftest.py",
+	case (strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py")) && strings.HasSuffix(base, ".py"):
+		// A test-named module directly in a top-level package (no test
+		// directory) can be imported like any other module: only deeper
+		// ones are taken for tests.
+		return strings.Count(file, "/") > 2
+	case base == "conftest.py",
 		strings.HasSuffix(base, ".test.js"), strings.HasSuffix(base, ".spec.js"),
 		strings.HasSuffix(base, ".test.ts"), strings.HasSuffix(base, ".spec.ts"),
 		strings.HasSuffix(base, ".min.js"), strings.HasSuffix(base, "-min.js"),

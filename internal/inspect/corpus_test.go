@@ -72,10 +72,10 @@ func TestMalwareCorpus(t *testing.T) {
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
 	// Floors: the figures measured when they were last raised (flagged
-	// 93.7% of samples and 92.8% of clusters, malicious 89.8% and 88.8%)
+	// 93.8% of samples and 93.0% of clusters, malicious 89.9% and 89.0%)
 	// minus about one point.
-	if flagged < 0.927 || flaggedClusters < 0.918 || mal < 0.888 || malClusters < 0.878 {
-		t.Errorf("recall fell below the floor (flagged: samples 92.7%%, clusters 91.8%%; malicious: samples 88.8%%, clusters 87.8%%)")
+	if flagged < 0.928 || flaggedClusters < 0.920 || mal < 0.889 || malClusters < 0.880 {
+		t.Errorf("recall fell below the floor (flagged: samples 92.8%%, clusters 92.0%%; malicious: samples 88.9%%, clusters 88.0%%)")
 	}
 }
 

