@@ -8,6 +8,7 @@ import (
 
 	"customs/internal/eval"
 	"customs/internal/inspect"
+	"customs/internal/manifest"
 )
 
 func init() { registerCommand(newEvalCmd) }
@@ -75,7 +76,7 @@ unreadable manifest.`,
 		case sample < 0:
 			return fmt.Errorf("--sample must not be negative, not %d", sample)
 		}
-		rows, scripts, err := eval.ReadManifests(manifests)
+		rows, scripts, err := manifest.ReadAll(manifests)
 		if err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ unreadable manifest.`,
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		res := eval.Run(ctx, eval.Sample(rows, sample), eval.Options{
+		res := eval.Run(ctx, manifest.Sample(rows, sample), eval.Options{
 			Inspect: inspect.Options{Limits: lim, Jobs: jobs}, Floor: measureFloor, Repeat: reps, InstallScripts: scripts,
 		})
 		if format == "json" {

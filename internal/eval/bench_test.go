@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"customs/internal/manifest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,12 +18,12 @@ import (
 //
 //	go test ./internal/eval -run '^$' -bench Corpus -benchtime 1x -count 5
 func BenchmarkCorpus(b *testing.B) {
-	rows, _, err := ReadManifests([]string{corpus.Path(b, "malware", "manifest.tsv")})
+	rows, _, err := manifest.ReadAll([]string{corpus.Path(b, "malware", "manifest.tsv")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if dir := benignDir(); dir != "" {
-		benign, _, err := ReadManifests([]string{filepath.Join(dir, "manifest.tsv")})
+		benign, _, err := manifest.ReadAll([]string{filepath.Join(dir, "manifest.tsv")})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"customs/internal/ecosystem"
 	"customs/internal/finding"
 	"customs/internal/inspect"
+	"customs/internal/manifest"
 )
 
 // Options tunes a run.
@@ -34,7 +35,7 @@ type Options struct {
 
 // Outcome is what inspect said about one row.
 type Outcome struct {
-	Row
+	manifest.Row
 	Verdict    finding.Verdict  `json:"verdict"`
 	Score      float64          `json:"score"`
 	Detected   string           `json:"detected_ecosystem,omitempty"` // from the package's metadata
@@ -119,7 +120,7 @@ const AllEcosystems = "all"
 // over the same rows single-threaded when asked, and computes the figures.
 // Inspection goes first in each repeat, so it is the pass that meets a cold
 // file cache: the ratio errs against customs, not for it.
-func Run(ctx context.Context, rows []Row, opt Options) Result {
+func Run(ctx context.Context, rows []manifest.Row, opt Options) Result {
 	jobs, repeat := max(opt.Inspect.Jobs, 1), max(opt.Repeat, 1)
 	opt.Inspect.Jobs = jobs
 	outs := make([]Outcome, len(rows))
@@ -196,7 +197,7 @@ func (o *Outcome) record(r inspect.Result) {
 	}
 }
 
-func sumByEcosystem(rows []Row, times []time.Duration) map[string]time.Duration {
+func sumByEcosystem(rows []manifest.Row, times []time.Duration) map[string]time.Duration {
 	m := map[string]time.Duration{}
 	for i, r := range rows {
 		m[r.Ecosystem] += times[i]
@@ -225,7 +226,7 @@ func ecosystemOrder(outs []Outcome) []string {
 func groups(outs []Outcome) []Group {
 	var gs []Group
 	for _, eco := range ecosystemOrder(outs) {
-		for _, label := range []string{LabelMalicious, LabelBenign} {
+		for _, label := range []string{manifest.LabelMalicious, manifest.LabelBenign} {
 			var members []Outcome
 			for _, o := range outs {
 				if o.Ecosystem == eco && o.Label == label {
@@ -345,26 +346,4 @@ func installs(outs []Outcome, known map[string]string) []Install {
 		}
 	}
 	return is
-}
-
-// ReadManifests reads manifests in order and the install-script lists
-// beside them (install-scripts.txt, as the benign corpus's fetch writes).
-func ReadManifests(paths []string) ([]Row, map[string]string, error) {
-	var rows []Row
-	scripts := map[string]string{}
-	for _, p := range paths {
-		rs, err := ReadManifest(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		rows = append(rows, rs...)
-		known, err := readInstallScripts(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		for k, v := range known {
-			scripts[k] = v
-		}
-	}
-	return rows, scripts, nil
 }

@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"context"
+	"customs/internal/manifest"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,24 +18,24 @@ import (
 )
 
 func outcome(eco, label, cluster string, v finding.Verdict, err string) Outcome {
-	return Outcome{Row: Row{Path: cluster, Ecosystem: eco, Label: label, Cluster: cluster}, Verdict: v, Error: err, Detected: eco}
+	return Outcome{Row: manifest.Row{Path: cluster, Ecosystem: eco, Label: label, Cluster: cluster}, Verdict: v, Error: err, Detected: eco}
 }
 
 func TestGroupsCountPerTargetAndPerCluster(t *testing.T) {
 	outs := []Outcome{
 		// Malware: cluster a has 3 samples (2 flagged, 1 of them malicious),
 		// b one malicious sample, c one unreadable sample.
-		outcome("pypi", LabelMalicious, "a", finding.Malicious, ""),
-		outcome("pypi", LabelMalicious, "a", finding.Suspicious, ""),
-		outcome("pypi", LabelMalicious, "a", finding.Clean, ""),
-		outcome("pypi", LabelMalicious, "b", finding.Malicious, ""),
-		outcome("pypi", LabelMalicious, "c", finding.Clean, "corrupt archive"),
+		outcome("pypi", manifest.LabelMalicious, "a", finding.Malicious, ""),
+		outcome("pypi", manifest.LabelMalicious, "a", finding.Suspicious, ""),
+		outcome("pypi", manifest.LabelMalicious, "a", finding.Clean, ""),
+		outcome("pypi", manifest.LabelMalicious, "b", finding.Malicious, ""),
+		outcome("pypi", manifest.LabelMalicious, "c", finding.Clean, "corrupt archive"),
 		// Benign npm: one package of 4 modules with one flagged, and a clean one.
-		outcome("npm", LabelBenign, "lodash", finding.Suspicious, ""),
-		outcome("npm", LabelBenign, "lodash", finding.Clean, ""),
-		outcome("npm", LabelBenign, "lodash", finding.Clean, ""),
-		outcome("npm", LabelBenign, "lodash", finding.Clean, ""),
-		outcome("npm", LabelBenign, "left-pad", finding.Clean, ""),
+		outcome("npm", manifest.LabelBenign, "lodash", finding.Suspicious, ""),
+		outcome("npm", manifest.LabelBenign, "lodash", finding.Clean, ""),
+		outcome("npm", manifest.LabelBenign, "lodash", finding.Clean, ""),
+		outcome("npm", manifest.LabelBenign, "lodash", finding.Clean, ""),
+		outcome("npm", manifest.LabelBenign, "left-pad", finding.Clean, ""),
 	}
 	outs[4].Detected = ""
 	outs[9].Detected = "pypi" // metadata disagreed with the manifest
@@ -81,14 +82,14 @@ func TestRunOnTinyCorpus(t *testing.T) {
 	pkg := map[string]string{"package.json": `{"name":"tiny","version":"1.0.0"}`, "index.js": "module.exports = 1;\n"}
 	archivetest.WriteTarGz(t, dir, "tiny.tgz", archivetest.Files("package/", pkg)...)
 	archivetest.WriteTarGz(t, dir, "other.tgz", archivetest.Files("package/", map[string]string{"package.json": `{"name":"other","version":"2.0.0"}`, "lib.js": strings.Repeat("x = 1;\n", 1000)})...)
-	manifest := filepath.Join(dir, "manifest.tsv")
-	if err := os.WriteFile(manifest, []byte("path\tlabel\tecosystem\tcluster\ntiny.tgz\tbenign\tnpm\ttiny\nmissing.tgz\tmalicious\tnpm\tm\nother.tgz\tbenign\tnpm\tother\n"), 0o644); err != nil {
+	path := filepath.Join(dir, "manifest.tsv")
+	if err := os.WriteFile(path, []byte("path\tlabel\tecosystem\tcluster\ntiny.tgz\tbenign\tnpm\ttiny\nmissing.tgz\tmalicious\tnpm\tm\nother.tgz\tbenign\tnpm\tother\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "install-scripts.txt"), []byte("other.tgz\tother@2.0.0\tinstall: node-gyp rebuild\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rows, scripts, err := ReadManifests([]string{manifest})
+	rows, scripts, err := manifest.ReadAll([]string{path})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"customs/internal/manifest"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -99,11 +100,11 @@ func (r Result) writeMisses(b *strings.Builder) {
 			fmt.Fprintf(b, "  %s  [%s %s] %s\n", o.Path, o.Ecosystem, o.Cluster, describe(o))
 		}
 	}
-	section("malware not flagged", func(o Outcome) bool { return o.Label == LabelMalicious && !o.Flagged() })
+	section("malware not flagged", func(o Outcome) bool { return o.Label == manifest.LabelMalicious && !o.Flagged() })
 	section("malware flagged only as suspicious", func(o Outcome) bool {
-		return o.Label == LabelMalicious && o.Flagged() && !o.Malicious()
+		return o.Label == manifest.LabelMalicious && o.Flagged() && !o.Malicious()
 	})
-	section("benign targets flagged", func(o Outcome) bool { return o.Label == LabelBenign && o.Flagged() })
+	section("benign targets flagged", func(o Outcome) bool { return o.Label == manifest.LabelBenign && o.Flagged() })
 }
 
 // describe is an outcome in one line: verdict and score, or the error, and

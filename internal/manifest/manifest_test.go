@@ -1,4 +1,4 @@
-package eval
+package manifest
 
 import (
 	"os"
@@ -14,7 +14,7 @@ func TestParseManifest(t *testing.T) {
 		"pypi/a/1/a-1.tar.gz\tmalicious\tpypi\tc0001-x\r\n" +
 		"\n" +
 		"npm/b.tgz\tbenign\tnpm\tb\n"
-	rows, err := parseManifest(strings.NewReader(in), "base")
+	rows, err := parse(strings.NewReader(in), "base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestParseManifest(t *testing.T) {
 }
 
 func TestParseManifestColumnOrderFromHeader(t *testing.T) {
-	rows, err := parseManifest(strings.NewReader("cluster\tecosystem\tlabel\tpath\textra\nc\trubygems\tbenign\tdebian/ruby-x\tz\n"), ".")
+	rows, err := parse(strings.NewReader("cluster\tecosystem\tlabel\tpath\textra\nc\trubygems\tbenign\tdebian/ruby-x\tz\n"), ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,16 +48,16 @@ func TestParseManifestErrorsNameTheLine(t *testing.T) {
 		{header + "a\tbenign\tnpm\t\n", "2: empty cluster"},
 		{header + "\tbenign\tnpm\tc\n", "2: empty or invalid path"},
 		{header + "/etc/passwd\tbenign\tnpm\tc\n", `2: path "/etc/passwd" is absolute`},
-		{header + strings.Repeat("x", maxManifestLine+1) + "\n", "2: bufio.Scanner: token too long"},
+		{header + strings.Repeat("x", maxLine+1) + "\n", "2: bufio.Scanner: token too long"},
 	} {
-		_, err := parseManifest(strings.NewReader(c.in), ".")
+		_, err := parse(strings.NewReader(c.in), ".")
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
-			t.Errorf("parseManifest(%.40q) error = %v, want prefix %q", c.in, err, c.want)
+			t.Errorf("parse(%.40q) error = %v, want prefix %q", c.in, err, c.want)
 		}
 	}
 }
 
-func TestReadManifestsNamesFileAndReadsInstallScripts(t *testing.T) {
+func TestReadAllNamesFileAndReadsInstallScripts(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)
@@ -68,7 +68,7 @@ func TestReadManifestsNamesFileAndReadsInstallScripts(t *testing.T) {
 	}
 	m := write("manifest.tsv", "path\tlabel\tecosystem\tcluster\nnpm/x.tgz\tbenign\tnpm\tx\n")
 	write("install-scripts.txt", "# header\n# path\tname@version\twhat\nnpm/x.tgz\tx@1.0.0\tpostinstall: node install.js\n")
-	rows, scripts, err := ReadManifests([]string{m})
+	rows, scripts, err := ReadAll([]string{m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestReadManifestsNamesFileAndReadsInstallScripts(t *testing.T) {
 		t.Fatalf("rows %+v, install scripts %+v", rows, scripts)
 	}
 	bad := write("bad.tsv", "path\tlabel\tecosystem\tcluster\nx\tbenign\tnpm\n")
-	if _, _, err := ReadManifests([]string{bad}); err == nil || !strings.HasPrefix(err.Error(), bad+":2: ") {
+	if _, _, err := ReadAll([]string{bad}); err == nil || !strings.HasPrefix(err.Error(), bad+":2: ") {
 		t.Fatalf("error = %v, want it to start with %s:2:", err, bad)
 	}
 }
@@ -98,13 +98,13 @@ func TestSampleSpansTheManifest(t *testing.T) {
 	}
 }
 
-func FuzzParseManifest(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add("path\tlabel\tecosystem\tcluster\na\tbenign\tnpm\tc\n")
 	f.Add("cluster\tpath\tlabel\tecosystem\nc\t../x\tmalicious\tpypi\n")
 	f.Add("path\tlabel\tecosystem\tcluster\n\x00\tbenign\tnpm\tc\n")
 	f.Add("#\n\n\r\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		rows, err := parseManifest(strings.NewReader(in), "d")
+		rows, err := parse(strings.NewReader(in), "d")
 		if err != nil {
 			return
 		}

@@ -1,4 +1,8 @@
-package eval
+// Package manifest reads labelled corpus manifests: tab-separated files with
+// the header "path label ecosystem cluster", as the shared corpus and the
+// benign corpus's fetch write them, and the install-scripts.txt beside them.
+// customs eval and the corpus tests of every package read them through it.
+package manifest
 
 import (
 	"bufio"
@@ -29,33 +33,33 @@ type Row struct {
 }
 
 var (
-	manifestColumns = []string{"path", "label", "ecosystem", "cluster"}
+	columns = []string{"path", "label", "ecosystem", "cluster"}
 )
 
-// maxManifestLine bounds one manifest line; real rows are a few hundred bytes.
-const maxManifestLine = 64 << 10
+// maxLine bounds one manifest line; real rows are a few hundred bytes.
+const maxLine = 64 << 10
 
-// ReadManifest reads a tab-separated manifest with the header
+// Read reads a tab-separated manifest with the header
 // "path label ecosystem cluster" (in any column order, extra columns
 // ignored). Paths are relative to the manifest's folder. Blank lines and
 // lines starting with # are skipped. Errors name the file and line.
-func ReadManifest(path string) ([]Row, error) {
+func Read(path string) ([]Row, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	rows, err := parseManifest(f, filepath.Dir(path))
+	rows, err := parse(f, filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", path, err)
 	}
 	return rows, nil
 }
 
-// parseManifest parses a manifest; its errors start with the line number.
-func parseManifest(r io.Reader, dir string) ([]Row, error) {
+// parse parses a manifest; its errors start with the line number.
+func parse(r io.Reader, dir string) ([]Row, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxManifestLine)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	var (
 		rows   []Row
 		col    map[string]int
@@ -74,9 +78,9 @@ func parseManifest(r io.Reader, dir string) ([]Row, error) {
 			for i, h := range fields {
 				col[strings.TrimSpace(h)] = i
 			}
-			for _, c := range manifestColumns {
+			for _, c := range columns {
 				if _, ok := col[c]; !ok {
-					return nil, fmt.Errorf("%d: header lacks column %q (want tab-separated %s)", line, c, strings.Join(manifestColumns, ", "))
+					return nil, fmt.Errorf("%d: header lacks column %q (want tab-separated %s)", line, c, strings.Join(columns, ", "))
 				}
 			}
 			header = fields
@@ -130,11 +134,11 @@ func Sample(rows []Row, n int) []Row {
 	return out
 }
 
-// readInstallScripts reads install-scripts.txt written by the benign
+// InstallScripts reads install-scripts.txt written by the benign
 // corpus's fetch beside a manifest: "path<TAB>name@version<TAB>what" rows
 // after # comments. It returns the resolved targets with their description;
 // a missing file is no error.
-func readInstallScripts(manifest string) (map[string]string, error) {
+func InstallScripts(manifest string) (map[string]string, error) {
 	dir := filepath.Dir(manifest)
 	path := filepath.Join(dir, "install-scripts.txt")
 	data, err := os.ReadFile(path)
@@ -161,4 +165,26 @@ func readInstallScripts(manifest string) (map[string]string, error) {
 		out[filepath.Join(dir, filepath.FromSlash(fields[0]))] = what
 	}
 	return out, nil
+}
+
+// ReadAll reads manifests in order and the install-script lists
+// beside them (install-scripts.txt, as the benign corpus's fetch writes).
+func ReadAll(paths []string) ([]Row, map[string]string, error) {
+	var rows []Row
+	scripts := map[string]string{}
+	for _, p := range paths {
+		rs, err := Read(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, rs...)
+		known, err := InstallScripts(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range known {
+			scripts[k] = v
+		}
+	}
+	return rows, scripts, nil
 }
