@@ -1,11 +1,8 @@
 package inspect
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,23 +10,14 @@ import (
 	"customs/internal/corpus"
 )
 
-// manifestTargets lists the targets of a corpus manifest (path, label,
-// ecosystem, cluster), keeping those of one ecosystem when eco is set.
-func manifestTargets(tb testing.TB, manifest, eco string) []string {
-	tb.Helper()
-	f, err := os.Open(manifest)
-	if err != nil {
-		tb.Skipf("corpus manifest unavailable: %v", err)
-	}
-	defer f.Close()
+// manifestTargets lists the targets of a corpus manifest, keeping those
+// of one ecosystem when eco is set.
+func manifestTargets(tb testing.TB, path, eco string) []string {
 	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 4 || cols[0] == "path" || (eco != "" && cols[2] != eco) {
-			continue
+	for _, r := range readManifest(tb, path) {
+		if eco == "" || r.Ecosystem == eco {
+			out = append(out, r.Target)
 		}
-		out = append(out, filepath.Join(filepath.Dir(manifest), cols[0]))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bufio"
 	"context"
+	"customs/internal/manifest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,36 +13,27 @@ import (
 	"customs/internal/finding"
 )
 
-type labelled struct{ path, ecosystem, cluster string }
-
-func readManifest(t *testing.T, manifest string) []labelled {
-	t.Helper()
-	f, err := os.Open(manifest)
+// readManifest returns the rows of a corpus manifest, skipping the test
+// when it cannot be read.
+func readManifest(tb testing.TB, path string) []manifest.Row {
+	tb.Helper()
+	rows, err := manifest.Read(path)
 	if err != nil {
-		t.Skipf("manifest unavailable: %v", err)
+		tb.Skipf("manifest unavailable: %v", err)
 	}
-	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		c := strings.Split(sc.Text(), "\t")
-		if len(c) >= 4 && c[0] != "path" {
-			out = append(out, labelled{filepath.Join(filepath.Dir(manifest), c[0]), c[2], c[3]})
-		}
-	}
-	return out
+	return rows
 }
 
 // rates returns the share of targets and of clusters whose verdict meets
 // pred.
-func rates(rows []labelled, res []Result, pred func(finding.Verdict) bool) (perTarget, perCluster float64) {
+func rates(rows []manifest.Row, res []Result, pred func(finding.Verdict) bool) (perTarget, perCluster float64) {
 	hit, clusters := 0, map[string]bool{}
 	for i, r := range rows {
 		ok := pred(res[i].Verdict)
 		if ok {
 			hit++
 		}
-		clusters[r.cluster] = clusters[r.cluster] || ok
+		clusters[r.Cluster] = clusters[r.Cluster] || ok
 	}
 	n := 0
 	for _, ok := range clusters {
@@ -64,7 +56,7 @@ func TestMalwareCorpus(t *testing.T) {
 	rows := readManifest(t, corpus.Path(t, "malware", "manifest.tsv"))
 	paths := make([]string, len(rows))
 	for i, r := range rows {
-		paths[i] = r.path
+		paths[i] = r.Target
 	}
 	res := Run(context.Background(), paths, Options{})
 	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
@@ -89,7 +81,7 @@ func TestBenignCorpus(t *testing.T) {
 	rows := readManifest(t, filepath.Join(dir, "manifest.tsv"))
 	paths := make([]string, len(rows))
 	for i, r := range rows {
-		paths[i] = r.path
+		paths[i] = r.Target
 	}
 	res := Run(context.Background(), paths, Options{})
 	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
@@ -103,10 +95,10 @@ func TestBenignCorpus(t *testing.T) {
 	// a high PyPI one.
 	byEcosystem := map[string][]int{}
 	for i, r := range rows {
-		byEcosystem[r.ecosystem] = append(byEcosystem[r.ecosystem], i)
+		byEcosystem[r.Ecosystem] = append(byEcosystem[r.Ecosystem], i)
 	}
 	for eco, idx := range byEcosystem {
-		sub, subRes := make([]labelled, len(idx)), make([]Result, len(idx))
+		sub, subRes := make([]manifest.Row, len(idx)), make([]Result, len(idx))
 		for j, i := range idx {
 			sub[j], subRes[j] = rows[i], res[i]
 		}

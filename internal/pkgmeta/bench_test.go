@@ -19,7 +19,7 @@ func BenchmarkIdentify(b *testing.B) {
 	manifest := corpus.Path(b, "malware", "manifest.tsv")
 	var targets []string
 	for _, row := range readManifest(b, manifest) {
-		targets = append(targets, filepath.Join(filepath.Dir(manifest), filepath.FromSlash(row[0])))
+		targets = append(targets, row.Target)
 	}
 	lim := archive.DefaultLimits()
 	var floor, identify time.Duration

@@ -1,7 +1,6 @@
 package pkgmeta
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"customs/internal/archive"
 	"customs/internal/corpus"
 	"customs/internal/ecosystem"
+	"customs/internal/manifest"
 )
 
 // collect walks target and returns what the package says about itself.
@@ -28,23 +28,12 @@ func collect(tb testing.TB, target string, forced Ecosystem) (Meta, error) {
 	return c.Meta(forced)
 }
 
-// readManifest returns the rows (path, ecosystem, cluster) of a corpus
-// manifest.
-func readManifest(tb testing.TB, manifest string) [][3]string {
+// readManifest returns the rows of a corpus manifest.
+func readManifest(tb testing.TB, path string) []manifest.Row {
 	tb.Helper()
-	f, err := os.Open(manifest)
+	rows, err := manifest.Read(path)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	defer f.Close()
-	var rows [][3]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 4 || cols[0] == "path" {
-			continue
-		}
-		rows = append(rows, [3]string{cols[0], cols[2], cols[3]})
 	}
 	return rows
 }
@@ -56,9 +45,9 @@ func TestMalwareCorpusIdentity(t *testing.T) {
 	rows := readManifest(t, manifest)
 	var ok, misses int
 	for _, row := range rows {
-		parts := strings.Split(row[0], "/")
+		parts := strings.Split(row.Path, "/")
 		if len(parts) != 4 {
-			t.Fatalf("unexpected manifest path %q", row[0])
+			t.Fatalf("unexpected manifest path %q", row.Path)
 		}
 		wantName, wantVersion := parts[1], parts[2]
 		// Some version folders of the source dataset are "name-version"
@@ -66,12 +55,12 @@ func TestMalwareCorpusIdentity(t *testing.T) {
 		if n, v := splitNameVersion(wantVersion); v != "" && ecosystem.NormalizeName(PyPI, n) == ecosystem.NormalizeName(PyPI, wantName) {
 			wantVersion = v
 		}
-		m, err := collect(t, filepath.Join(filepath.Dir(manifest), filepath.FromSlash(row[0])), "")
+		m, err := collect(t, row.Target, "")
 		switch {
 		case err != nil:
-			t.Logf("miss %s: %v", row[0], err)
+			t.Logf("miss %s: %v", row.Path, err)
 		case m.Ecosystem != PyPI || ecosystem.NormalizeName(PyPI, m.Name) != ecosystem.NormalizeName(PyPI, wantName) || m.Version != wantVersion:
-			t.Logf("miss %s: got %s %q %q from %s", row[0], m.Ecosystem, m.Name, m.Version, m.Source)
+			t.Logf("miss %s: got %s %q %q from %s", row.Path, m.Ecosystem, m.Name, m.Version, m.Source)
 		default:
 			ok++
 			continue
@@ -97,25 +86,25 @@ func TestBenignCorpusIdentity(t *testing.T) {
 	hooks := readInstallScripts(t, filepath.Join(dir, "install-scripts.txt"))
 	var noVersion []string
 	for _, row := range rows {
-		target := filepath.Join(dir, filepath.FromSlash(row[0]))
+		target := row.Target
 		m, err := collect(t, target, "")
 		if err != nil {
-			t.Errorf("%s: %v", row[0], err)
+			t.Errorf("%s: %v", row.Path, err)
 			continue
 		}
-		if string(m.Ecosystem) != row[1] || m.Name == "" {
-			t.Errorf("%s: got %s %q %q from %s, want ecosystem %s", row[0], m.Ecosystem, m.Name, m.Version, m.Source, row[1])
+		if string(m.Ecosystem) != row.Ecosystem || m.Name == "" {
+			t.Errorf("%s: got %s %q %q from %s, want ecosystem %s", row.Path, m.Ecosystem, m.Name, m.Version, m.Source, row.Ecosystem)
 		}
 		if m.Version == "" {
-			noVersion = append(noVersion, path.Base(row[0])+" ("+m.Source+")")
+			noVersion = append(noVersion, path.Base(row.Path)+" ("+m.Source+")")
 		}
-		if strings.HasPrefix(row[0], "npm/") {
+		if strings.HasPrefix(row.Path, "npm/") {
 			// The root is "package/" except for @types/* ("name/").
-			if m.Name != row[2] || strings.Count(m.Root, "/") != 1 || m.Source != m.Root+"package.json" {
-				t.Errorf("%s: name %q root %q from %s, want %q from the top directory's package.json", row[0], m.Name, m.Root, m.Source, row[2])
+			if m.Name != row.Cluster || strings.Count(m.Root, "/") != 1 || m.Source != m.Root+"package.json" {
+				t.Errorf("%s: name %q root %q from %s, want %q from the top directory's package.json", row.Path, m.Name, m.Root, m.Source, row.Cluster)
 			}
-			if got := formatHooks(m.InstallScripts); got != hooks[row[0]] {
-				t.Errorf("%s: install hooks %q, want %q", row[0], got, hooks[row[0]])
+			if got := formatHooks(m.InstallScripts); got != hooks[row.Path] {
+				t.Errorf("%s: install hooks %q, want %q", row.Path, got, hooks[row.Path])
 			}
 		}
 	}
