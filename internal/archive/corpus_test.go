@@ -1,11 +1,9 @@
 package archive
 
 import (
-	"bufio"
 	"context"
-	"os"
+	"customs/internal/manifest"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"customs/internal/corpus"
@@ -14,23 +12,13 @@ import (
 // malwareArchives lists the archives of the malware corpus manifest.
 func malwareArchives(tb testing.TB) []string {
 	tb.Helper()
-	manifest := corpus.Path(tb, "malware", "manifest.tsv")
-	f, err := os.Open(manifest)
+	rows, err := manifest.Read(corpus.Path(tb, "malware", "manifest.tsv"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
 	var paths []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rel, _, _ := strings.Cut(sc.Text(), "\t")
-		if rel == "path" || rel == "" {
-			continue
-		}
-		paths = append(paths, filepath.Join(filepath.Dir(manifest), filepath.FromSlash(rel)))
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
+	for _, r := range rows {
+		paths = append(paths, r.Target)
 	}
 	return paths
 }
@@ -76,19 +64,15 @@ func TestWalkMalwareCorpus(t *testing.T) {
 // walks within the default limits, without a warning.
 func TestWalkBenignCorpus(t *testing.T) {
 	dir := corpus.BenignDir(t)
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.tsv"))
+	rows, err := manifest.Read(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var targets, nested int
 	var bytes int64
-	for line := range strings.SplitSeq(string(b), "\n") {
-		rel, _, _ := strings.Cut(line, "\t")
-		if rel == "path" || rel == "" {
-			continue
-		}
+	for _, row := range rows {
 		targets++
-		info, err := Walk(context.Background(), filepath.Join(dir, filepath.FromSlash(rel)), DefaultLimits(), func(e *Entry) error {
+		info, err := Walk(context.Background(), row.Target, DefaultLimits(), func(e *Entry) error {
 			if e.Container != "" {
 				nested++
 			}
@@ -98,7 +82,7 @@ func TestWalkBenignCorpus(t *testing.T) {
 			t.Errorf("%v", err)
 		}
 		for _, w := range info.Warnings {
-			t.Errorf("%s: %s", rel, w)
+			t.Errorf("%s: %s", row.Path, w)
 		}
 		bytes += info.Bytes
 	}

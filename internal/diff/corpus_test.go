@@ -1,8 +1,8 @@
 package diff
 
 import (
-	"bufio"
 	"context"
+	"customs/internal/manifest"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,20 +56,20 @@ func injectIntoMain(t *testing.T, tgz, payload string) ([]byte, string) {
 // clean.
 func TestCorpusInjectedReleasesAreMalicious(t *testing.T) {
 	dir := corpus.BenignDir(t)
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
+	rows, err := manifest.Read(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {
 		t.Skipf("benign manifest: %v", err)
 	}
-	defer f.Close()
 	tmp := t.TempDir()
-	sc := bufio.NewScanner(f)
 	tested := 0
-	for sc.Scan() && tested < 100 {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 3 || cols[2] != "npm" {
+	for _, row := range rows {
+		if tested == 100 {
+			break
+		}
+		if row.Ecosystem != "npm" {
 			continue
 		}
-		tgz := filepath.Join(dir, cols[0])
+		tgz := row.Target
 		trojan, main := injectIntoMain(t, tgz, walletHijacker())
 		if main == "" {
 			continue
@@ -81,15 +81,15 @@ func TestCorpusInjectedReleasesAreMalicious(t *testing.T) {
 		}
 		r, err := Paths(context.Background(), tgz, p, Options{})
 		if err != nil {
-			t.Errorf("%s: %v", cols[0], err)
+			t.Errorf("%s: %v", row.Path, err)
 			continue
 		}
 		if r.Verdict != finding.Malicious || len(r.Reasons) == 0 || !strings.Contains(r.Reasons[0], main+" (import-time file), line 1") {
-			t.Errorf("%s: verdict %s, reasons %q; want malicious naming %s line 1", cols[0], r.Verdict, r.Reasons, main)
+			t.Errorf("%s: verdict %s, reasons %q; want malicious naming %s line 1", row.Path, r.Verdict, r.Reasons, main)
 		}
 		same, err := Paths(context.Background(), tgz, tgz, Options{})
 		if err != nil || same.Verdict != finding.Clean || len(same.Files) != 0 {
-			t.Errorf("%s against itself: %v, %+v", cols[0], err, same)
+			t.Errorf("%s against itself: %v, %+v", row.Path, err, same)
 		}
 	}
 	if tested == 0 {
