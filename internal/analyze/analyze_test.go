@@ -396,3 +396,16 @@ func TestExecNameCalls(t *testing.T) {
 		t.Errorf("execNameCalls = %v, want %v", got, want)
 	}
 }
+
+// TestSmallInstallHook: a setup.py overriding install is flagged in a tiny
+// Python package (a dependency-confusion probe's shape), not in a library.
+func TestSmallInstallHook(t *testing.T) {
+	e := engine(t)
+	hits := func() []Hit { return []Hit{hit(t, e, "setup-install-override", "setup.py", RoleInstall)} }
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 2, CodeBytes: 900}); !v.Flagged() {
+		t.Errorf("tiny package: %s (score %.1f), want flagged", v, score)
+	}
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 60, CodeBytes: 500 << 10}); v != finding.Clean {
+		t.Errorf("library: %s (score %.1f), want clean", v, score)
+	}
+}

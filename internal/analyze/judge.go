@@ -152,6 +152,12 @@ var smallCombos = []combo{
 		"a small package that makes network requests and starts programs in the same module: the shape of a downloader or remote shell"},
 	{"combo-small-hardcoded-request", "hardcoded-endpoint", "network", finding.Medium, RoleImport, "pypi",
 		"a small package that sends requests to a hard-coded URL: the shape of a beacon or a downloader"},
+	// Packages that need a custom install step (compilers, data
+	// downloads, kernel registration) are not a handful of modules; a
+	// tiny one overriding install is what dependency-confusion probes and
+	// their placeholders look like.
+	{"combo-small-install-hook", "install-hook", "", finding.Medium, RoleImport, "pypi",
+		"a small package whose setup.py overrides the install command: the shape of a dependency-confusion probe"},
 }
 
 var comboRules = func() map[string]*rules.Rule {
