@@ -167,6 +167,8 @@ func TestJudge(t *testing.T) {
 			hit(t, e, "py-network", "a/net.py", RoleCode), hit(t, e, "env-dump", "a/env.py", RoleCode), hit(t, e, "secret-files", "a/cfg.py", RoleCode),
 			hit(t, e, "py-import-time-network", "a/net.py", RoleCode), hit(t, e, "py-import-time-process", "a/run.py", RoleCode)}, finding.Clean},
 		{"request from __init__ on import", []Hit{hit(t, e, "py-import-time-network", "a/__init__.py", RoleImport), hit(t, e, "py-network", "a/__init__.py", RoleImport)}, finding.Malicious},
+		{"keylogger mailing what it records", []Hit{hit(t, e, "keystroke-capture", "a/k.py", RoleCode), hit(t, e, "py-network", "a/k.py", RoleCode)}, finding.Malicious},
+		{"keyboard shortcuts and a network client in different modules", []Hit{hit(t, e, "keystroke-capture", "a/keys.py", RoleCode), hit(t, e, "py-network", "a/net.py", RoleCode)}, finding.Clean},
 		{"install hook reading the user name", []Hit{hit(t, e, "setup-install-override", "setup.py", RoleInstall), hit(t, e, "host-identity", "setup.py", RoleInstall)}, finding.Malicious},
 	}
 	for _, c := range cases {

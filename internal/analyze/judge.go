@@ -135,6 +135,8 @@ var combos = []combo{
 		"setup.py holds cryptocurrency wallet addresses; building a package never needs one"},
 	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
 		"writes a file to a temporary or startup location and starts processes in the same file"},
+	{"combo-keylog-network", "keylog", "network", finding.High, RoleCode, "",
+		"records keystrokes and sends data over the network in the same file: the shape of a keylogger"},
 	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode, "",
 		"watches the clipboard for cryptocurrency addresses: the shape of a clipper that swaps them"},
 	{"combo-hook-wallet", "hook", "wallet", finding.High, RoleCode, "",
