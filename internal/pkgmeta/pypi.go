@@ -231,6 +231,37 @@ func setupLiteral(data []byte, key string) string {
 	return ""
 }
 
+// setupInstallRequires reads a literal install_requires=[...] list of
+// setup.py as text (it is code and is never run); a list built at run
+// time is not seen.
+func setupInstallRequires(data []byte) []Dependency {
+	i := bytes.Index(data, []byte("install_requires"))
+	if i < 0 {
+		return nil
+	}
+	v := bytes.TrimLeft(data[i+len("install_requires"):], " \t")
+	if len(v) == 0 || v[0] != '=' {
+		return nil
+	}
+	v = bytes.TrimLeft(v[1:], " \t")
+	if len(v) == 0 || v[0] != '[' {
+		return nil
+	}
+	end := bytes.IndexByte(v, ']')
+	if end < 0 || end > 16<<10 {
+		return nil
+	}
+	var deps []Dependency
+	for _, g := range quotedString.FindAllSubmatch(v[1:end], maxDependencies) {
+		if d, ok := parseRequirement(string(g[1]), "prod"); ok {
+			deps = append(deps, d)
+		}
+	}
+	return deps
+}
+
+var quotedString = regexp.MustCompile(`["']([^"'\n]{1,200})["']`)
+
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

@@ -1,0 +1,100 @@
+package inspect
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	"customs/internal/analyze"
+	"customs/internal/ecosystem"
+	"customs/internal/finding"
+	"customs/internal/names"
+	"customs/internal/pkgmeta"
+	"customs/internal/rules"
+)
+
+// A package's declared dependencies are part of what installing it does:
+// a trojanised copy of an SDK can be clean code that pulls in a
+// typosquatted "core" package, and stealer kits list standard-library
+// modules as requirements. These rules are judged from the metadata, not
+// from a file's text, so they live here rather than in the YAML rules.
+var (
+	dependencySquatRule = &rules.Rule{ID: "dependency-typosquat", Version: 1, Severity: finding.High, Class: rules.Threat,
+		Tags:        []string{"dependency"},
+		Description: "a declared dependency whose name imitates a far more popular package (the names check), the way trojanised copies pull in their payload",
+		Message:     "depends on a package whose name imitates a popular one"}
+	dependencyStdlibRule = &rules.Rule{ID: "dependency-stdlib-module", Version: 1, Severity: finding.Medium, Class: rules.Threat,
+		Tags:        []string{"dependency"},
+		Description: "a PyPI requirement named after a standard-library module that has no real backport (shutil, sqlite3, subprocess...): copied from stealer kits, and whatever answers to that name on an index is not the module",
+		Message:     "declares a standard-library module as a dependency, which no real package needs"}
+)
+
+// stdlibOnly are standard-library modules no genuine PyPI distribution of
+// the same name backports (asyncio, argparse, typing, pathlib, ssl, uuid
+// and the like had real backports and are left out).
+var stdlibOnly = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`os sys re json time random math shutil zipfile tarfile tempfile
+		subprocess socket sqlite3 threading getpass ctypes platform base64 webbrowser urllib datetime
+		string glob io itertools collections functools pickle struct signal winreg _winreg msvcrt
+		codecs copy csv traceback queue builtins marshal zlib locale ntpath posixpath stat pprint
+		textwrap os-path http-client urllib-request`) {
+		stdlibOnly[n] = true
+	}
+}
+
+// nameChecker judges dependency names with the embedded popularity lists
+// only: inspect's verdict must not depend on a user's cache.
+var nameChecker = sync.OnceValue(func() *names.Checker { return names.NewChecker(names.Config{}) })
+
+// dependencyHits judges the dependencies a PyPI package always installs
+// (extras are opt-in, and their metadata is where packaging mistakes
+// such as a "sys-platform" requirement turn up). Only PyPI: its name list
+// is complete, so an unknown name one letter from a popular one means
+// something; the npm and RubyGems lists are partial, and there a real but
+// unlisted dependency (mini_portile next to mini_portile2) would be
+// flagged. metaFile is the text of the metadata file, to point at the
+// line naming each dependency.
+func dependencyHits(m pkgmeta.Meta, metaFile []byte) []analyze.Hit {
+	if m.Ecosystem != pkgmeta.PyPI {
+		return nil
+	}
+	var hits []analyze.Hit
+	own := ecosystem.NormalizeName(m.Ecosystem, m.Name)
+	seen := map[string]bool{}
+	for _, d := range m.Dependencies {
+		if d.Kind != "prod" {
+			continue
+		}
+		name := ecosystem.NormalizeName(m.Ecosystem, d.Name)
+		if name == own || seen[name] {
+			continue
+		}
+		seen[name] = true
+		hit := analyze.Hit{File: m.Source, Line: lineOf(metaFile, d.Name), Role: analyze.RoleInstall, Evidence: finding.Snippet([]byte(strings.TrimSpace(d.Name + " " + d.Spec)))}
+		if stdlibOnly[name] {
+			hit.Rule = dependencyStdlibRule
+			hits = append(hits, hit)
+			continue
+		}
+		res := nameChecker().Check(m.Ecosystem, d.Name)
+		if res.Typosquat == nil {
+			continue
+		}
+		hit.Rule = dependencySquatRule
+		hit.Evidence = finding.Snippet(fmt.Appendf(nil, "%s looks like %s (%s)", d.Name, res.Typosquat.Target, res.Typosquat.Technique))
+		hits = append(hits, hit)
+	}
+	return hits
+}
+
+// lineOf is the 1-based line of the first occurrence of name in data, or 0.
+func lineOf(data []byte, name string) int {
+	i := bytes.Index(data, []byte(name))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}

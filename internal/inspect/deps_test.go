@@ -1,0 +1,39 @@
+package inspect
+
+import (
+	"testing"
+
+	"customs/internal/pkgmeta"
+)
+
+// TestDependencyHits: stdlib names and look-alike names among the
+// requirements a PyPI package always installs are findings, pointing at
+// their line; backports, extras, the package's own name and other
+// ecosystems are not judged.
+func TestDependencyHits(t *testing.T) {
+	metaFile := []byte("Name: kit\nVersion: 1\nRequires-Dist: shutil\nRequires-Dist: asyncio\nRequires-Dist: reqeusts\n")
+	m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Source: "kit-1/PKG-INFO", Dependencies: []pkgmeta.Dependency{
+		{Name: "shutil", Kind: "prod"}, {Name: "asyncio", Kind: "prod"}, {Name: "reqeusts", Kind: "prod"},
+		{Name: "colorsama", Kind: "optional"}, {Name: "kit", Kind: "prod"}, {Name: "pytest", Kind: "dev"},
+	}}
+	got := map[string]int{}
+	for _, h := range dependencyHits(m, metaFile) {
+		got[h.Rule.ID+" "+h.Evidence] = h.Line
+		if h.File != m.Source {
+			t.Errorf("%s: file %q, want %q", h.Rule.ID, h.File, m.Source)
+		}
+	}
+	want := map[string]int{"dependency-stdlib-module shutil": 3, "dependency-typosquat reqeusts looks like requests (transposition)": 5}
+	if len(got) != len(want) {
+		t.Fatalf("hits %v, want %v", got, want)
+	}
+	for k, line := range want {
+		if got[k] != line {
+			t.Errorf("hit %q at line %d, want %d (all: %v)", k, got[k], line, got)
+		}
+	}
+	m.Ecosystem = pkgmeta.NPM
+	if hits := dependencyHits(m, metaFile); len(hits) != 0 {
+		t.Errorf("npm dependencies judged: %d hits", len(hits))
+	}
+}
