@@ -97,6 +97,8 @@ var combos = []combo{
 		"setup.py overrides the install command and decodes hidden strings"},
 	{"import-time-beacon", "import-network", "", finding.High, RoleImport, "pypi",
 		"a package's __init__ makes network requests as soon as it is imported; libraries connect when asked to"},
+	{"setup-opens-browser", "browser-open", "", finding.Medium, RoleInstall, "pypi",
+		"opens a web page when the package is installed; installing a package never needs a browser"},
 	{"setup-runs-programs", "import-process", "", finding.Medium, RoleInstall, "pypi",
 		"setup.py starts other programs when the package is installed"},
 	{"setup-uses-network", "import-network", "", finding.High, RoleInstall, "pypi",

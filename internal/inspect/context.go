@@ -16,18 +16,27 @@ type contexts struct {
 	meta    pkgmeta.Meta
 	install map[string]bool // files run at install time
 	entry   map[string]bool // files run on import/require
+	// setupLoads are the package's own modules setup.py imports or names
+	// as .py files (module paths like "pkg/_post" and base names like
+	// "_postinstall.py"): they run at install time too, a common way of
+	// keeping the payload out of setup.py itself.
+	setupModules map[string]bool
+	setupFiles   map[string]bool
 	// built: a wheel, a gem or an installed tree, where native libraries
 	// are expected (an sdist or a source checkout should not hold them).
 	built bool
 }
 
-func newContexts(m pkgmeta.Meta, format archive.Format) *contexts {
+// newContexts places the files of the package m read from format;
+// setupPy is the text of its setup.py (nil when it has none).
+func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *contexts {
 	c := &contexts{meta: m, install: map[string]bool{}, entry: map[string]bool{}}
 	switch m.Ecosystem {
 	case pkgmeta.PyPI:
 		c.built = format == archive.FormatZip || format == archive.FormatDir
 		if !c.built { // only source distributions run setup.py on install
 			c.install[m.Root+"setup.py"] = true
+			c.setupModules, c.setupFiles = setupLoads(setupPy)
 		}
 	case pkgmeta.NPM:
 		for _, cmd := range m.InstallScripts {
@@ -53,6 +62,47 @@ func newContexts(m pkgmeta.Meta, format archive.Format) *contexts {
 		c.built = true
 	}
 	return c
+}
+
+var (
+	setupImport  = regexp.MustCompile(`(?m)^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w.]+))`)
+	setupPyNamed = regexp.MustCompile(`["']([\w./-]*\w\.py)["']`)
+)
+
+// setupLoads finds the modules setup.py imports and the .py files it
+// names in string literals (exec(open(...)), importlib loaders).
+func setupLoads(setupPy []byte) (modules, files map[string]bool) {
+	modules, files = map[string]bool{}, map[string]bool{}
+	for _, g := range setupImport.FindAllSubmatch(setupPy, 200) {
+		mod := string(g[1]) + string(g[2])
+		if mod != "" && !strings.HasPrefix(mod, ".") {
+			modules[strings.ReplaceAll(mod, ".", "/")] = true
+		}
+	}
+	for _, g := range setupPyNamed.FindAllSubmatch(setupPy, 200) {
+		if base := path.Base(string(g[1])); base != "setup.py" {
+			files[base] = true
+		}
+	}
+	return modules, files
+}
+
+// loadedBySetup reports whether file is one of the package's own modules
+// that setup.py imports or names.
+func (c *contexts) loadedBySetup(file string) bool {
+	if !strings.HasPrefix(file, c.meta.Root) || !strings.HasSuffix(file, ".py") || isLow(file) {
+		return false
+	}
+	if c.setupFiles[path.Base(file)] {
+		return true
+	}
+	mod := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(file, c.meta.Root), ".py"), "/__init__")
+	for m := range c.setupModules {
+		if mod == m || strings.HasSuffix(mod, "/"+m) {
+			return true
+		}
+	}
+	return false
 }
 
 // scriptRef finds the files a shell command runs: "node install.js",
@@ -88,7 +138,7 @@ var lowDirs = map[string]bool{
 
 // role is the context a file runs in.
 func (c *contexts) role(file string) analyze.Role {
-	if c.install[file] {
+	if c.install[file] || c.loadedBySetup(file) {
 		return analyze.RoleInstall
 	}
 	base := path.Base(file)
@@ -145,10 +195,10 @@ func isLow(file string) bool {
 // analyze.Engine.File (customs diff) set Hit.Role with it before
 // analyze.Judge.
 func RoleFunc(m pkgmeta.Meta, format archive.Format) func(path string) analyze.Role {
-	return newContexts(m, format).role
+	return newContexts(m, format, nil).role
 }
 
 // PackageOf is what analyze.Judge needs to know about the package.
 func PackageOf(m pkgmeta.Meta, format archive.Format) analyze.Package {
-	return analyze.Package{Ecosystem: string(m.Ecosystem), Built: newContexts(m, format).built}
+	return analyze.Package{Ecosystem: string(m.Ecosystem), Built: newContexts(m, format, nil).built}
 }

@@ -124,7 +124,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	m, _ := meta.Meta(opts.Ecosystem)
 	res.Ecosystem, res.Name, res.Version = string(m.Ecosystem), m.Name, m.Version
 
-	ctxOf := newContexts(m, info.Format)
+	ctxOf := newContexts(m, info.Format, meta.File(m.Root+"setup.py"))
 	if walkErr == nil {
 		hits = append(hits, rescan(ctx, engine, target, opts.Limits, skipped, ctxOf)...)
 	}
