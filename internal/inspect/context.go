@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"strings"
@@ -22,6 +23,10 @@ type contexts struct {
 	// keeping the payload out of setup.py itself.
 	setupModules map[string]bool
 	setupFiles   map[string]bool
+	// testsUsed are test modules the package's own code imports (paths,
+	// or "/"-prefixed path suffixes for absolute imports): a payload
+	// hidden under tests/ and imported from production code runs there.
+	testsUsed *testImports
 	// built: a wheel, a gem or an installed tree, where native libraries
 	// are expected (an sdist or a source checkout should not hold them).
 	built bool
@@ -105,6 +110,68 @@ func (c *contexts) loadedBySetup(file string) bool {
 	return false
 }
 
+// testImport matches a Python import from a test package: "from .tests
+// import helper", "from pkg.tests.helper import x".
+var testImport = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+(\.*)([\w.]*\btest(?:s|ing)?\b[\w.]*)[ \t]+import[ \t]+\(?([\w \t,]+)`)
+
+// testImports collects the test modules that a package's own (non-test)
+// Python code imports.
+type testImports struct {
+	paths    map[string]bool // resolved relative imports
+	suffixes []string        // absolute imports, matched as path suffixes
+}
+
+// add records the test modules file imports.
+func (t *testImports) add(file string, data []byte) {
+	if !strings.HasSuffix(file, ".py") || !bytes.Contains(data, []byte("test")) {
+		return
+	}
+	for _, g := range testImport.FindAllSubmatch(data, 50) {
+		mod := strings.ReplaceAll(string(g[2]), ".", "/")
+		var names []string
+		for n := range strings.SplitSeq(string(g[3]), ",") {
+			if f := strings.Fields(n); len(f) > 0 { // "helper as h"
+				names = append(names, f[0])
+			}
+		}
+		cands := []string{mod + ".py", mod + "/__init__.py"}
+		for _, n := range names {
+			cands = append(cands, mod+"/"+n+".py")
+		}
+		if dots := len(g[1]); dots > 0 {
+			dir := path.Dir(file)
+			for range dots - 1 {
+				dir = path.Dir(dir)
+			}
+			if t.paths == nil {
+				t.paths = map[string]bool{}
+			}
+			for _, c := range cands {
+				t.paths[path.Join(dir, c)] = true
+			}
+			continue
+		}
+		for _, c := range cands {
+			t.suffixes = append(t.suffixes, "/"+c)
+		}
+	}
+}
+
+func (t *testImports) has(file string) bool {
+	if t == nil {
+		return false
+	}
+	if t.paths[file] {
+		return true
+	}
+	for _, s := range t.suffixes {
+		if strings.HasSuffix(file, s) || file == s[1:] {
+			return true
+		}
+	}
+	return false
+}
+
 // scriptRef finds the files a shell command runs: "node install.js",
 // "node ./scripts/post.js", "sh setup.sh", "python x.py" and
 // require('./postinstall') inside node -e.
@@ -152,6 +219,9 @@ func (c *contexts) role(file string) analyze.Role {
 		return analyze.RoleImport
 	}
 	if isLow(file) {
+		if c.testsUsed.has(file) {
+			return analyze.RoleCode
+		}
 		return analyze.RoleLow
 	}
 	if strings.HasPrefix(base, "__init__") && strings.HasSuffix(base, ".py") {

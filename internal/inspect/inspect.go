@@ -90,6 +90,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	meta := pkgmeta.Collector{Target: target}
 	var hits []analyze.Hit
 	var size codeSize
+	var tests testImports
 	// Tests, docs, examples and bundled copies (by path) weigh almost
 	// nothing, so they are not scanned at all unless the metadata, known
 	// only after the walk, names one as an entry point or install script.
@@ -110,6 +111,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 			return nil
 		}
 		size.add(e.Path, e.Data)
+		tests.add(e.Path, e.Data)
 		hits = append(hits, engine.File(e.Path, e.Data, analyze.FileContext{Role: analyze.RoleCode})...)
 		return nil
 	})
@@ -125,6 +127,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	res.Ecosystem, res.Name, res.Version = string(m.Ecosystem), m.Name, m.Version
 
 	ctxOf := newContexts(m, info.Format, meta.File(m.Root+"setup.py"))
+	ctxOf.testsUsed = &tests
 	if walkErr == nil {
 		hits = append(hits, rescan(ctx, engine, target, opts.Limits, skipped, ctxOf)...)
 	}

