@@ -85,7 +85,9 @@ func setupLoads(setupPy []byte) (modules, files map[string]bool) {
 		}
 	}
 	for _, g := range setupPyNamed.FindAllSubmatch(setupPy, 200) {
-		if base := path.Base(string(g[1])); base != "setup.py" {
+		// Named alone, __init__.py could be any package's (setup.py
+		// often reads one for the version); setup.py itself is known.
+		if base := path.Base(string(g[1])); base != "setup.py" && base != "__init__.py" {
 			files[base] = true
 		}
 	}

@@ -187,7 +187,7 @@ func TestInstallScriptFiles(t *testing.T) {
 // wheel's copies do not.
 func TestSetupLoadedModules(t *testing.T) {
 	m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}
-	setup := []byte("import os\nfrom kit._post import run\nimport kit.hooks.net\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nsetup(name='kit')\n")
+	setup := []byte("import os\nfrom kit._post import run\nimport kit.hooks.net\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsetup(name='kit')\n")
 	role := newContexts(m, archive.FormatTarGz, setup).role
 	for file, want := range map[string]analyze.Role{
 		"kit-1.0/kit/_post.py":        analyze.RoleInstall,
@@ -196,6 +196,7 @@ func TestSetupLoadedModules(t *testing.T) {
 		"kit-1.0/kit/_postinstall.py": analyze.RoleInstall,
 		"kit-1.0/kit/core.py":         analyze.RoleCode,
 		"kit-1.0/kit/__init__.py":     analyze.RoleImport,
+		"kit-1.0/kit/sub/__init__.py": analyze.RoleImport,
 		"kit-1.0/tests/_post.py":      analyze.RoleLow,
 	} {
 		if got := role(file); got != want {
