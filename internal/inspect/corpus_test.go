@@ -64,10 +64,10 @@ func TestMalwareCorpus(t *testing.T) {
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
 	// Floors: the figures measured when they were last raised (flagged
-	// 93.8% of samples and 93.0% of clusters, malicious 89.9% and 89.0%)
-	// minus about one point.
-	if flagged < 0.928 || flaggedClusters < 0.920 || mal < 0.889 || malClusters < 0.880 {
-		t.Errorf("recall fell below the floor (flagged: samples 92.8%%, clusters 92.0%%; malicious: samples 88.9%%, clusters 88.0%%)")
+	// 95.5% of samples and 94.8% of clusters, malicious 91.1% and 90.3%)
+	// minus about half a point; the bar is 95% of samples.
+	if flagged < 0.950 || flaggedClusters < 0.943 || mal < 0.906 || malClusters < 0.898 {
+		t.Errorf("recall fell below the floor (flagged: samples 95.0%%, clusters 94.3%%; malicious: samples 90.6%%, clusters 89.8%%)")
 	}
 }
 
