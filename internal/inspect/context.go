@@ -251,7 +251,7 @@ func isLow(file string) bool {
 		// directory) can be imported like any other module: only deeper
 		// ones are taken for tests.
 		return strings.Count(file, "/") > 2
-	case base == "conftest.py",
+	case base == "conftest.py", base == "runtests.py",
 		strings.HasSuffix(base, ".test.js"), strings.HasSuffix(base, ".spec.js"),
 		strings.HasSuffix(base, ".test.ts"), strings.HasSuffix(base, ".spec.ts"),
 		strings.HasSuffix(base, ".min.js"), strings.HasSuffix(base, "-min.js"),

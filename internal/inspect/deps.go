@@ -22,7 +22,7 @@ import (
 var (
 	dependencySquatRule = &rules.Rule{ID: "dependency-typosquat", Version: 1, Severity: finding.High, Class: rules.Threat,
 		Tags:        []string{"dependency"},
-		Description: "a declared dependency whose name imitates a far more popular package (the names check), the way trojanised copies pull in their payload",
+		Description: "a declared dependency whose name imitates a far more popular package (the names check: a sure match, or a name the index does not hold), the way trojanised copies pull in their payload",
 		Message:     "depends on a package whose name imitates a popular one"}
 	dependencyStdlibRule = &rules.Rule{ID: "dependency-stdlib-module", Version: 1, Severity: finding.Medium, Class: rules.Threat,
 		Tags:        []string{"dependency"},
@@ -79,8 +79,11 @@ func dependencyHits(m pkgmeta.Meta, metaFile []byte) []analyze.Hit {
 			hits = append(hits, hit)
 			continue
 		}
+		// The maintainers chose their dependencies: a look-alike name counts
+		// when the names check is sure, or when the name is not on the
+		// index at all (removed, as malware is, or never there).
 		res := nameChecker().Check(m.Ecosystem, d.Name)
-		if res.Typosquat == nil {
+		if res.Typosquat == nil || res.Verdict != finding.Malicious && res.Popularity.Listed {
 			continue
 		}
 		hit.Rule = dependencySquatRule
