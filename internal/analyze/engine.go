@@ -209,7 +209,35 @@ func (e *Engine) File(path string, data []byte, fc FileContext) []Hit {
 		s.text(data, lang, 0, 0)
 	}
 	sort.SliceStable(s.hits, func(i, j int) bool { return s.hits[i].Line < s.hits[j].Line })
-	return s.hits
+	return clearBenign(s.hits)
+}
+
+// clearBenign drops the hits of benign rules and the low-severity process
+// hits within a line of them (a call's arguments may sit on the next
+// line). Stronger hits on those lines stay: a benign idiom never hides a
+// spawned downloader.
+func clearBenign(hits []Hit) []Hit {
+	var lines []int
+	for _, h := range hits {
+		if h.Rule.Class == rules.Benign {
+			lines = append(lines, h.Line)
+		}
+	}
+	if lines == nil {
+		return hits
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if h.Rule.Class == rules.Benign {
+			continue
+		}
+		if h.Rule.Severity <= finding.Low && slices.Contains(h.Rule.Tags, "process") &&
+			slices.ContainsFunc(lines, func(l int) bool { return h.Line >= l-1 && h.Line <= l+1 }) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // scan is the state of scanning one file (and the payloads decoded from it).

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +33,9 @@ func TestRuleCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range e.Rules() {
+		if r.Class == rules.Benign {
+			continue // TestBenignRuleCases
+		}
 		t.Run(r.ID, func(t *testing.T) {
 			p := casePath(r)
 			fc := analyze.FileContext{Role: analyze.RoleCode}
@@ -51,6 +55,53 @@ func TestRuleCases(t *testing.T) {
 			for i, c := range r.Tests.NoMatch {
 				if has(c) {
 					t.Errorf("nomatch case %d matches: %.120q", i+1, c)
+				}
+			}
+		})
+	}
+}
+
+// TestBenignRuleCases: a benign rule's match cases hold process hits that
+// it clears (the engine without the rule reports them, the full engine
+// does not); its nomatch cases keep their process hits.
+func TestBenignRuleCases(t *testing.T) {
+	rs, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := analyze.New(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	processHits := func(e *analyze.Engine, src string) int {
+		n := 0
+		for _, h := range e.File("pkg/setup.py", []byte(src), analyze.FileContext{Role: analyze.RoleInstall}) {
+			if slices.Contains(h.Rule.Tags, "process") {
+				n++
+			}
+		}
+		return n
+	}
+	for _, r := range full.Rules() {
+		if r.Class != rules.Benign {
+			continue
+		}
+		without, err := analyze.New(slices.DeleteFunc(slices.Clone(rs), func(o rules.Rule) bool { return o.ID == r.ID }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(r.ID, func(t *testing.T) {
+			for i, c := range r.Tests.Match {
+				if processHits(without, c) == 0 {
+					t.Errorf("match case %d has no process hit to clear: %.120q", i+1, c)
+				}
+				if n := processHits(full, c); n != 0 {
+					t.Errorf("match case %d keeps %d process hits: %.120q", i+1, n, c)
+				}
+			}
+			for i, c := range r.Tests.NoMatch {
+				if processHits(full, c) == 0 {
+					t.Errorf("nomatch case %d lost its process hits: %.120q", i+1, c)
 				}
 			}
 		})

@@ -31,13 +31,17 @@ var builtin embed.FS
 // can do (open a socket, run a process, decode base64) and is harmless alone;
 // a threat is something benign code rarely does (post to a Discord webhook,
 // exec a decoded payload, read browser password stores). Obfuscation hides
-// intent and aggravates both.
+// intent and aggravates both. A benign rule recognises an idiom that only
+// looks like a capability (setup.py asking git for its version, probing
+// pkg-config, uploading itself with twine): its hits are never reported,
+// and they clear the low-severity process hits on the same lines.
 type Class string
 
 const (
 	Capability  Class = "capability"
 	Threat      Class = "threat"
 	Obfuscation Class = "obfuscation"
+	Benign      Class = "benign"
 )
 
 // Languages a rule can apply to. A file's language comes from its name
@@ -163,8 +167,8 @@ func (r *Rule) validate() error {
 		return fmt.Errorf("description is required")
 	case strings.TrimSpace(r.Message) == "":
 		return fmt.Errorf("message is required")
-	case r.Class != Capability && r.Class != Threat && r.Class != Obfuscation:
-		return fmt.Errorf("class %q must be capability, threat or obfuscation", r.Class)
+	case r.Class != Capability && r.Class != Threat && r.Class != Obfuscation && r.Class != Benign:
+		return fmt.Errorf("class %q must be capability, threat, obfuscation or benign", r.Class)
 	case len(r.Tags) == 0:
 		return fmt.Errorf("at least one tag is required")
 	case len(r.Languages) == 0:
