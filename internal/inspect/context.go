@@ -17,12 +17,13 @@ type contexts struct {
 	meta    pkgmeta.Meta
 	install map[string]bool // files run at install time
 	entry   map[string]bool // files run on import/require
-	// setupLoads are the package's own modules setup.py imports or names
-	// as .py files (module paths like "pkg/_post" and base names like
-	// "_postinstall.py"): they run at install time too, a common way of
-	// keeping the payload out of setup.py itself.
-	setupModules map[string]bool
-	setupFiles   map[string]bool
+	// setupFiles are the base names of the .py files setup.py names in
+	// string literals ("_postinstall.py" for an importlib loader or an
+	// exec(open(...))): they run at install time too, a way of keeping
+	// the payload out of setup.py itself. Modules setup.py imports are not
+	// counted: build configurators (uwsgiconfig, ez_setup) are imported
+	// that way and download and compile by design.
+	setupFiles map[string]bool
 	// testsUsed are test modules the package's own code imports (paths,
 	// or "/"-prefixed path suffixes for absolute imports): a payload
 	// hidden under tests/ and imported from production code runs there.
@@ -41,7 +42,7 @@ func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *context
 		c.built = format == archive.FormatZip || format == archive.FormatDir
 		if !c.built { // only source distributions run setup.py on install
 			c.install[m.Root+"setup.py"] = true
-			c.setupModules, c.setupFiles = setupLoads(setupPy)
+			c.setupFiles = setupNamedFiles(setupPy)
 		}
 	case pkgmeta.NPM:
 		for _, cmd := range m.InstallScripts {
@@ -69,21 +70,11 @@ func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *context
 	return c
 }
 
-var (
-	setupImport  = regexp.MustCompile(`(?m)^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w.]+))`)
-	setupPyNamed = regexp.MustCompile(`["']([\w./-]*\w\.py)["']`)
-)
+var setupPyNamed = regexp.MustCompile(`["']([\w./-]*\w\.py)["']`)
 
-// setupLoads finds the modules setup.py imports and the .py files it
-// names in string literals (exec(open(...)), importlib loaders).
-func setupLoads(setupPy []byte) (modules, files map[string]bool) {
-	modules, files = map[string]bool{}, map[string]bool{}
-	for _, g := range setupImport.FindAllSubmatch(setupPy, 200) {
-		mod := string(g[1]) + string(g[2])
-		if mod != "" && !strings.HasPrefix(mod, ".") {
-			modules[strings.ReplaceAll(mod, ".", "/")] = true
-		}
-	}
+// setupNamedFiles finds the .py files setup.py names in string literals.
+func setupNamedFiles(setupPy []byte) map[string]bool {
+	files := map[string]bool{}
 	for _, g := range setupPyNamed.FindAllSubmatch(setupPy, 200) {
 		// Named alone, __init__.py could be any package's (setup.py
 		// often reads one for the version); setup.py itself is known.
@@ -91,25 +82,13 @@ func setupLoads(setupPy []byte) (modules, files map[string]bool) {
 			files[base] = true
 		}
 	}
-	return modules, files
+	return files
 }
 
 // loadedBySetup reports whether file is one of the package's own modules
-// that setup.py imports or names.
+// that setup.py names.
 func (c *contexts) loadedBySetup(file string) bool {
-	if !strings.HasPrefix(file, c.meta.Root) || !strings.HasSuffix(file, ".py") || isLow(file) {
-		return false
-	}
-	if c.setupFiles[path.Base(file)] {
-		return true
-	}
-	mod := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(file, c.meta.Root), ".py"), "/__init__")
-	for m := range c.setupModules {
-		if mod == m || strings.HasSuffix(mod, "/"+m) {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(file, c.meta.Root) && c.setupFiles[path.Base(file)] && !isLow(file)
 }
 
 // testImport matches a Python import from a test package: "from .tests

@@ -182,29 +182,27 @@ func TestInstallScriptFiles(t *testing.T) {
 	}
 }
 
-// TestSetupLoadedModules: the package's own modules that setup.py imports
-// or names as .py files run at install time; other modules, tests and a
-// wheel's copies do not.
-func TestSetupLoadedModules(t *testing.T) {
+// TestSetupNamedFiles: the package's own .py files that setup.py names run
+// at install time; modules it merely imports (build configurators), a
+// bare __init__.py, tests and a wheel's copies do not.
+func TestSetupNamedFiles(t *testing.T) {
 	m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}
-	setup := []byte("import os\nfrom kit._post import run\nimport kit.hooks.net\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsetup(name='kit')\n")
+	setup := []byte("import os\nimport kitconfig as kc\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsetup(name='kit')\n")
 	role := newContexts(m, archive.FormatTarGz, setup).role
 	for file, want := range map[string]analyze.Role{
-		"kit-1.0/kit/_post.py":        analyze.RoleInstall,
-		"kit-1.0/src/kit/_post.py":    analyze.RoleInstall,
-		"kit-1.0/kit/hooks/net.py":    analyze.RoleInstall,
-		"kit-1.0/kit/_postinstall.py": analyze.RoleInstall,
-		"kit-1.0/kit/core.py":         analyze.RoleCode,
-		"kit-1.0/kit/__init__.py":     analyze.RoleImport,
-		"kit-1.0/kit/sub/__init__.py": analyze.RoleImport,
-		"kit-1.0/tests/_post.py":      analyze.RoleLow,
+		"kit-1.0/kit/_postinstall.py":     analyze.RoleInstall,
+		"kit-1.0/src/kit/_postinstall.py": analyze.RoleInstall,
+		"kit-1.0/kitconfig.py":            analyze.RoleCode,
+		"kit-1.0/kit/core.py":             analyze.RoleCode,
+		"kit-1.0/kit/sub/__init__.py":     analyze.RoleImport,
+		"kit-1.0/tests/_postinstall.py":   analyze.RoleLow,
 	} {
 		if got := role(file); got != want {
 			t.Errorf("%s: role %v, want %v", file, got, want)
 		}
 	}
-	if got := newContexts(m, archive.FormatZip, setup).role("kit-1.0/kit/_post.py"); got != analyze.RoleCode {
-		t.Errorf("in a wheel setup.py never runs, yet a module it loads got role %v", got)
+	if got := newContexts(m, archive.FormatZip, setup).role("kit-1.0/kit/_postinstall.py"); got != analyze.RoleCode {
+		t.Errorf("in a wheel setup.py never runs, yet a file it names got role %v", got)
 	}
 }
 
