@@ -215,6 +215,9 @@ func (c *contexts) role(file string) analyze.Role {
 	return analyze.RoleCode
 }
 
+// bootstrapScripts are the setuptools and buildout bootstrap scripts.
+var bootstrapScripts = map[string]bool{"ez_setup.py": true, "distribute_setup.py": true, "bootstrap.py": true, "bootstrap-buildout.py": true}
+
 func isLow(file string) bool {
 	dir := path.Dir(file)
 	for dir != "." && dir != "/" && dir != "" {
@@ -230,6 +233,10 @@ func isLow(file string) bool {
 		// directory) can be imported like any other module: only deeper
 		// ones are taken for tests.
 		return strings.Count(file, "/") > 2
+	case bootstrapScripts[base] && strings.Count(file, "/") <= 1:
+		// Copied verbatim into old sdists beside setup.py; they download
+		// and run setuptools or buildout when a developer asks them to.
+		return true
 	case base == "conftest.py", base == "runtests.py",
 		strings.HasSuffix(base, ".test.js"), strings.HasSuffix(base, ".spec.js"),
 		strings.HasSuffix(base, ".test.ts"), strings.HasSuffix(base, ".spec.ts"),

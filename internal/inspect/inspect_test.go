@@ -206,6 +206,22 @@ func TestSetupNamedFiles(t *testing.T) {
 	}
 }
 
+// TestBootstrapScripts: the setuptools/buildout bootstrap scripts old
+// sdists carry beside setup.py weigh like tools; a package's own module of
+// that name does not.
+func TestBootstrapScripts(t *testing.T) {
+	role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, archive.FormatTarGz, nil).role
+	for file, want := range map[string]analyze.Role{
+		"kit-1.0/ez_setup.py":      analyze.RoleLow,
+		"kit-1.0/bootstrap.py":     analyze.RoleLow,
+		"kit-1.0/kit/bootstrap.py": analyze.RoleCode,
+	} {
+		if got := role(file); got != want {
+			t.Errorf("%s: role %v, want %v", file, got, want)
+		}
+	}
+}
+
 // TestVendoredWheelIsNotThePackage: the metadata of a wheel vendored inside
 // an sdist describes the vendored package, not the one being inspected, so
 // it must not name the result.
