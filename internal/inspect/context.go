@@ -70,19 +70,39 @@ func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *context
 	return c
 }
 
-var setupPyNamed = regexp.MustCompile(`["']([\w./-]*\w\.py)["']`)
-
 // setupNamedFiles finds the .py files setup.py names in string literals.
+// It looks for the literal's end (.py" or .py') and walks back to its
+// opening quote instead of running a regular expression: malware setup.py
+// files run to megabytes of encoded payload, where a regexp's automaton
+// costs more than everything else inspect does with the file.
 func setupNamedFiles(setupPy []byte) map[string]bool {
 	files := map[string]bool{}
-	for _, g := range setupPyNamed.FindAllSubmatch(setupPy, 200) {
-		// Named alone, __init__.py could be any package's (setup.py
-		// often reads one for the version); setup.py itself is known.
-		if base := path.Base(string(g[1])); base != "setup.py" && base != "__init__.py" {
-			files[base] = true
+	for rest, n := setupPy, 0; n < 200; n++ {
+		i := bytes.Index(rest, []byte(".py"))
+		if i < 0 {
+			break
 		}
+		end := i + len(".py")
+		if end < len(rest) && (rest[end] == '"' || rest[end] == '\'') {
+			start := i
+			for start > 0 && i-start < 200 && isPathByte(rest[start-1]) {
+				start--
+			}
+			if start > 0 && rest[start-1] == rest[end] && start < i {
+				// Named alone, __init__.py could be any package's (setup.py
+				// often reads one for the version); setup.py itself is known.
+				if base := path.Base(string(rest[start:end])); base != "setup.py" && base != "__init__.py" {
+					files[base] = true
+				}
+			}
+		}
+		rest = rest[end:]
 	}
 	return files
+}
+
+func isPathByte(c byte) bool {
+	return c == '_' || c == '.' || c == '/' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // loadedBySetup reports whether file is one of the package's own modules
@@ -102,39 +122,61 @@ type testImports struct {
 	suffixes []string        // absolute imports, matched as path suffixes
 }
 
-// add records the test modules file imports.
+// add records the test modules file imports. The regular expression only
+// sees the lines that hold "test" and start with "from": running it over
+// every module would cost more than the rest of inspect on large ones.
 func (t *testImports) add(file string, data []byte) {
-	if !strings.HasSuffix(file, ".py") || !bytes.Contains(data, []byte("test")) {
+	if !strings.HasSuffix(file, ".py") {
 		return
 	}
-	for _, g := range testImport.FindAllSubmatch(data, 50) {
-		mod := strings.ReplaceAll(string(g[2]), ".", "/")
-		var names []string
-		for n := range strings.SplitSeq(string(g[3]), ",") {
-			if f := strings.Fields(n); len(f) > 0 { // "helper as h"
-				names = append(names, f[0])
+	for rest, n := data, 0; n < 50; {
+		i := bytes.Index(rest, []byte("test"))
+		if i < 0 {
+			return
+		}
+		lo := bytes.LastIndexByte(rest[:i], '\n') + 1
+		hi := len(rest)
+		if j := bytes.IndexByte(rest[i:], '\n'); j >= 0 {
+			hi = i + j
+		}
+		if line := rest[lo:hi]; bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte("from")) {
+			if g := testImport.FindSubmatch(line); g != nil {
+				t.addImport(file, g)
+				n++
 			}
 		}
-		cands := []string{mod + ".py", mod + "/__init__.py"}
-		for _, n := range names {
-			cands = append(cands, mod+"/"+n+".py")
+		rest = rest[hi:]
+	}
+}
+
+// addImport records the modules one "from ... import ..." line names.
+func (t *testImports) addImport(file string, g [][]byte) {
+	mod := strings.ReplaceAll(string(g[2]), ".", "/")
+	var names []string
+	for n := range strings.SplitSeq(string(g[3]), ",") {
+		if f := strings.Fields(n); len(f) > 0 { // "helper as h"
+			names = append(names, f[0])
 		}
-		if dots := len(g[1]); dots > 0 {
-			dir := path.Dir(file)
-			for range dots - 1 {
-				dir = path.Dir(dir)
-			}
-			if t.paths == nil {
-				t.paths = map[string]bool{}
-			}
-			for _, c := range cands {
-				t.paths[path.Join(dir, c)] = true
-			}
-			continue
+	}
+	cands := []string{mod + ".py", mod + "/__init__.py"}
+	for _, n := range names {
+		cands = append(cands, mod+"/"+n+".py")
+	}
+	if dots := len(g[1]); dots > 0 {
+		dir := path.Dir(file)
+		for range dots - 1 {
+			dir = path.Dir(dir)
+		}
+		if t.paths == nil {
+			t.paths = map[string]bool{}
 		}
 		for _, c := range cands {
-			t.suffixes = append(t.suffixes, "/"+c)
+			t.paths[path.Join(dir, c)] = true
 		}
+		return
+	}
+	for _, c := range cands {
+		t.suffixes = append(t.suffixes, "/"+c)
 	}
 }
 
