@@ -218,12 +218,14 @@ func scriptFiles(cmd string) []string {
 }
 
 // lowDirs hold code nobody runs when using the package: tests, docs,
-// examples, benchmarks, vendored dependencies.
+// examples, benchmarks, vendored dependencies, CI configuration.
 var lowDirs = map[string]bool{
 	"test": true, "tests": true, "__tests__": true, "testing": true, "spec": true, "specs": true,
 	"doc": true, "docs": true, "example": true, "examples": true, "demo": true, "demos": true,
 	"benchmark": true, "benchmarks": true, "bench": true, "fixtures": true, "__fixtures__": true,
 	"__mocks__": true, "node_modules": true, "vendor": true, "third_party": true, "bower_components": true,
+	// CI configuration runs on the maintainers' CI, never where the package is installed.
+	".github": true, ".circleci": true, ".gitlab": true, ".buildkite": true, ".azure-pipelines": true,
 }
 
 // role is the context a file runs in.

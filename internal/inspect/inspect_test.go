@@ -207,14 +207,17 @@ func TestSetupNamedFiles(t *testing.T) {
 }
 
 // TestBootstrapScripts: the setuptools/buildout bootstrap scripts old
-// sdists carry beside setup.py weigh like tools; a package's own module of
-// that name does not.
+// sdists carry beside setup.py, and CI configuration, weigh like tools; a
+// package's own module named like a bootstrap does not.
 func TestBootstrapScripts(t *testing.T) {
 	role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, archive.FormatTarGz, nil).role
 	for file, want := range map[string]analyze.Role{
 		"kit-1.0/ez_setup.py":      analyze.RoleLow,
 		"kit-1.0/bootstrap.py":     analyze.RoleLow,
 		"kit-1.0/kit/bootstrap.py": analyze.RoleCode,
+		// CI configuration never runs where the package is installed.
+		"kit-1.0/.circleci/install.sh": analyze.RoleLow,
+		"kit-1.0/.github/scripts/x.py": analyze.RoleLow,
 	} {
 		if got := role(file); got != want {
 			t.Errorf("%s: role %v, want %v", file, got, want)
