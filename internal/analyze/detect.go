@@ -422,7 +422,19 @@ func dataLine(line []byte) bool {
 	head := line[:min(len(line), longLine)]
 	quotes := bytes.Count(head, []byte{'\''}) + bytes.Count(head, []byte{'"'})
 	tables := bytes.Count(head, []byte{'|'}) + bytes.Count(head, []byte(`\u`))
-	return quotes*25 > len(head) || tables*20 > len(head)
+	return quotes*25 > len(head) || tables*20 > len(head) || readmeLiteral(head)
+}
+
+// readmeLiteral reports a line that holds a package's README as one string
+// literal: generated setup.py files (Poetry's) write long_description so.
+func readmeLiteral(line []byte) bool {
+	i := bytes.Index(line[:min(len(line), 80)], []byte("long_description"))
+	if i < 0 {
+		return false
+	}
+	rest := line[i:]
+	// Prose: many spaces and escaped newlines, as no packed code has.
+	return bytes.Count(rest, []byte(" "))*16 > len(rest) && bytes.Count(rest, []byte(`\n`)) >= 10
 }
 
 // decodedAssign finds an assignment from a decoder or decrypter on one

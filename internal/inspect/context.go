@@ -70,19 +70,29 @@ func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *context
 	return c
 }
 
-// setupNamedFiles finds the .py files setup.py names in string literals.
+// setupNamedFiles finds the Python and shell files setup.py names in
+// string literals.
 // It looks for the literal's end (.py" or .py') and walks back to its
 // opening quote instead of running a regular expression: malware setup.py
 // files run to megabytes of encoded payload, where a regexp's automaton
 // costs more than everything else inspect does with the file.
 func setupNamedFiles(setupPy []byte) map[string]bool {
 	files := map[string]bool{}
-	for rest, n := setupPy, 0; n < 200; n++ {
-		i := bytes.Index(rest, []byte(".py"))
+	for _, ext := range []string{".py", ".sh", ".bat", ".cmd", ".ps1"} {
+		namedFiles(setupPy, ext, files)
+	}
+	return files
+}
+
+// namedFiles adds to files the base names of the string literals in code
+// that end in ext.
+func namedFiles(code []byte, ext string, files map[string]bool) {
+	for rest, n := code, 0; n < 200; n++ {
+		i := bytes.Index(rest, []byte(ext))
 		if i < 0 {
 			break
 		}
-		end := i + len(".py")
+		end := i + len(ext)
 		if end < len(rest) && (rest[end] == '"' || rest[end] == '\'') {
 			start := i
 			for start > 0 && i-start < 200 && isPathByte(rest[start-1]) {
@@ -98,7 +108,6 @@ func setupNamedFiles(setupPy []byte) map[string]bool {
 		}
 		rest = rest[end:]
 	}
-	return files
 }
 
 func isPathByte(c byte) bool {
@@ -243,6 +252,12 @@ func (c *contexts) role(file string) analyze.Role {
 	if c.entry[file] {
 		return analyze.RoleImport
 	}
+	if c.meta.Ecosystem != pkgmeta.RubyGems && shellScript(base) {
+		// Neither pip nor npm runs a shell script by itself: only setup.py
+		// or an install script (counted above) or the package's own code,
+		// whose call is weighed where it is, can.
+		return analyze.RoleLow
+	}
 	if isLow(file) {
 		if c.testsUsed.has(file) {
 			return analyze.RoleCode
@@ -257,6 +272,16 @@ func (c *contexts) role(file string) analyze.Role {
 		return analyze.RoleInstall
 	}
 	return analyze.RoleCode
+}
+
+// shellScript reports the shell, batch and PowerShell scripts that Python
+// packages carry for building, CI and development.
+func shellScript(base string) bool {
+	switch strings.ToLower(path.Ext(base)) {
+	case ".sh", ".bash", ".bat", ".cmd", ".ps1":
+		return true
+	}
+	return false
 }
 
 // bootstrapScripts are the setuptools and buildout bootstrap scripts.

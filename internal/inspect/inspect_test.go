@@ -182,12 +182,13 @@ func TestInstallScriptFiles(t *testing.T) {
 	}
 }
 
-// TestSetupNamedFiles: the package's own .py files that setup.py names run
-// at install time; modules it merely imports (build configurators), a
-// bare __init__.py, tests and a wheel's copies do not.
+// TestSetupNamedFiles: the package's own .py and shell files that setup.py
+// names run at install time; modules it merely imports (build
+// configurators), a bare __init__.py, tests, other shell scripts and a
+// wheel's copies do not.
 func TestSetupNamedFiles(t *testing.T) {
 	m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}
-	setup := []byte("import os\nimport kitconfig as kc\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsetup(name='kit')\n")
+	setup := []byte("import os\nimport kitconfig as kc\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsubprocess.call('./post.sh')\nsetup(name='kit')\n")
 	role := newContexts(m, archive.FormatTarGz, setup).role
 	for file, want := range map[string]analyze.Role{
 		"kit-1.0/kit/_postinstall.py":     analyze.RoleInstall,
@@ -196,6 +197,8 @@ func TestSetupNamedFiles(t *testing.T) {
 		"kit-1.0/kit/core.py":             analyze.RoleCode,
 		"kit-1.0/kit/sub/__init__.py":     analyze.RoleImport,
 		"kit-1.0/tests/_postinstall.py":   analyze.RoleLow,
+		"kit-1.0/post.sh":                 analyze.RoleInstall,
+		"kit-1.0/scripts/release.sh":      analyze.RoleLow,
 	} {
 		if got := role(file); got != want {
 			t.Errorf("%s: role %v, want %v", file, got, want)
