@@ -142,7 +142,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 			hits = append(hits, h)
 		}
 	}
-	hits = append(hits, dependencyHits(m, meta.File(m.Source))...)
+	hits = append(hits, metadataHits(m, meta.File(m.Source))...)
 	pkg := PackageOf(m, info.Format)
 	pkg.CodeFiles, pkg.CodeBytes = size.files, size.bytes
 	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, pkg)

@@ -53,6 +53,7 @@ func parseGemYAML(data []byte) (m Meta, err error) {
 	if m.Version == "" {
 		m.Version = y.scalar(y.get(spec, "version"))
 	}
+	m.Summary = y.scalar(y.get(spec, "summary"))
 	m.Extensions = y.strings(y.get(spec, "extensions"))
 	m.Executables = y.strings(y.get(spec, "executables"))
 	for _, dep := range y.list(y.get(spec, "dependencies")) {

@@ -27,6 +27,7 @@ func parsePackageJSON(data []byte, root string, hasGyp bool) (Meta, error) {
 	}
 	m.Name = jsonString(doc["name"])
 	m.Version = jsonString(doc["version"])
+	m.Summary = jsonString(doc["description"])
 
 	var scripts map[string]json.RawMessage
 	_ = json.Unmarshal(doc["scripts"], &scripts)

@@ -75,6 +75,7 @@ type Meta struct {
 	Extensions     []string          // gem native extensions (extconf.rb / Rakefile paths)
 	Executables    []string          // gem executables
 	Dependencies   []Dependency
+	Summary        string   // one-line description (PyPI Summary, npm description, gem summary)
 	Repository     string   // repository (or home page) URL if stated
 	Warnings       []string // metadata files that could not be read, and why
 }

@@ -63,7 +63,7 @@ func TestPythonSdist(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Meta{
-		Ecosystem: PyPI, Name: "Evil_Pkg.Name", Version: "1.0.post1",
+		Ecosystem: PyPI, Name: "Evil_Pkg.Name", Version: "1.0.post1", Summary: "does things",
 		Root: "evil_pkg-1.0.post1/", Source: "evil_pkg-1.0.post1/PKG-INFO",
 		Repository: "https://git.example.invalid/evil",
 		Dependencies: []Dependency{
@@ -324,7 +324,7 @@ func TestGemSpecification(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Meta{
-		Ecosystem: RubyGems, Name: "nokogiri-evil", Version: "1.10.0", Source: ".gem/metadata",
+		Ecosystem: RubyGems, Name: "nokogiri-evil", Version: "1.10.0", Source: ".gem/metadata", Summary: "parser",
 		Extensions: []string{"ext/nokogiri/extconf.rb"}, Executables: []string{"nokogiri"},
 		Dependencies: []Dependency{
 			{Name: "mini_portile2", Spec: "~> 2.8.2", Kind: "prod"},

@@ -30,6 +30,8 @@ func parseCoreMetadata(data []byte) (Meta, error) {
 			if d, ok := parseRequirement(value, "prod"); ok {
 				m.Dependencies = append(m.Dependencies, d)
 			}
+		case "summary":
+			m.Summary = value
 		case "home-page":
 			homePage = value
 		case "project-url":

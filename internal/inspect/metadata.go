@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -14,12 +15,18 @@ import (
 	"customs/internal/rules"
 )
 
-// A package's declared dependencies are part of what installing it does:
-// a trojanised copy of an SDK can be clean code that pulls in a
+// Rules judged from what a package says about itself rather than from a
+// file's text, so they live here rather than in the YAML rules. A
+// package's declared dependencies are part of what installing it does: a
+// trojanised copy of an SDK can be clean code that pulls in a
 // typosquatted "core" package, and stealer kits list standard-library
-// modules as requirements. These rules are judged from the metadata, not
-// from a file's text, so they live here rather than in the YAML rules.
+// modules as requirements. And a package that calls itself a placeholder
+// or a dependency-confusion test is not the library its name promises.
 var (
+	placeholderRule = &rules.Rule{ID: "placeholder-package", Version: 1, Severity: finding.High, Class: rules.Threat,
+		Tags:        []string{"placeholder"},
+		Description: "the package's own one-line description calls it a dummy or placeholder package, a name reservation, a dependency-confusion test or security research: name-claiming and dependency-confusion probes describe themselves so, and they are not the code their name promises",
+		Message:     "describes itself as a placeholder or dependency-confusion test, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry"}
 	dependencySquatRule = &rules.Rule{ID: "dependency-typosquat", Version: 1, Severity: finding.High, Class: rules.Threat,
 		Tags:        []string{"dependency"},
 		Description: "a declared dependency whose name imitates a far more popular package (the names check: a sure match, or a name the index does not hold), the way trojanised copies pull in their payload",
@@ -29,6 +36,23 @@ var (
 		Description: "a PyPI requirement named after a standard-library module that has no real backport (shutil, sqlite3, subprocess...): copied from stealer kits, and whatever answers to that name on an index is not the module",
 		Message:     "declares a standard-library module as a dependency, which no real package needs"}
 )
+
+// placeholderSummary matches the self-descriptions of name reservations
+// and dependency-confusion research packages. Only the one-line summary is
+// read: READMEs use these words for other things ("placeholder text").
+var placeholderSummary = regexp.MustCompile(`(?i)\b(?:dependency[- ]confusion|do not install|security research|bug ?bounty|hackerone|bugcrowd|dummy (?:\S+ )?package|name[- ]reservation|reserv(?:e|ed|ing) (?:this|the) (?:package )?name|placeholder (?:package|project|for)|(?:package|name|security) placeholder)\b`)
+
+// metadataHits judges what the package says about itself: its summary and
+// the dependencies it declares. metaFile is the text of the metadata file,
+// to point at the line of each finding.
+func metadataHits(m pkgmeta.Meta, metaFile []byte) []analyze.Hit {
+	hits := dependencyHits(m, metaFile)
+	if placeholderSummary.MatchString(m.Summary) {
+		hits = append(hits, analyze.Hit{Rule: placeholderRule, File: m.Source, Line: lineOf(metaFile, m.Summary),
+			Role: analyze.RoleInstall, Evidence: finding.Snippet([]byte(m.Summary))})
+	}
+	return hits
+}
 
 // stdlibOnly are standard-library modules no genuine PyPI distribution of
 // the same name backports (asyncio, argparse, typing, pathlib, ssl, uuid

@@ -37,3 +37,28 @@ func TestDependencyHits(t *testing.T) {
 		t.Errorf("npm dependencies judged: %d hits", len(hits))
 	}
 }
+
+// TestPlaceholderSummary: name reservations and dependency-confusion
+// research packages are recognised by their own summary; libraries whose
+// summary merely uses one of the words are not.
+func TestPlaceholderSummary(t *testing.T) {
+	for summary, want := range map[string]bool{
+		"Dummy gatr package for PyPI":                                        true,
+		"A package preventing Dependency Confusion attacks against Seznam.":  true,
+		"RESEARCH PROJECT - DO NOT INSTALL - PoC: Dependency confusion demo": true,
+		"Placeholder package (no functionality)":                             true,
+		"Generate placeholder images for mock-ups":                           false,
+		"A research package for protein folding":                             false,
+		"Fast dummy-data generation for tests":                               false,
+		"":                                                                   false,
+	} {
+		m := pkgmeta.Meta{Ecosystem: pkgmeta.NPM, Name: "x", Source: "package/package.json", Summary: summary}
+		got := false
+		for _, h := range metadataHits(m, []byte(`{"name": "x", "description": "`+summary+`"}`)) {
+			got = got || h.Rule.ID == "placeholder-package"
+		}
+		if got != want {
+			t.Errorf("%q: placeholder finding %v, want %v", summary, got, want)
+		}
+	}
+}
