@@ -64,10 +64,10 @@ func TestMalwareCorpus(t *testing.T) {
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
 		100*flagged, 100*flaggedClusters, 100*mal, 100*malClusters)
 	// Floors: the figures measured when they were last raised (flagged
-	// 95.5% of samples and 94.8% of clusters, malicious 91.1% and 90.3%)
+	// 95.9% of samples and 95.0% of clusters, malicious 91.2% and 90.4%)
 	// minus about half a point; the bar is 95% of samples.
-	if flagged < 0.950 || flaggedClusters < 0.943 || mal < 0.906 || malClusters < 0.898 {
-		t.Errorf("recall fell below the floor (flagged: samples 95.0%%, clusters 94.3%%; malicious: samples 90.6%%, clusters 89.8%%)")
+	if flagged < 0.954 || flaggedClusters < 0.945 || mal < 0.907 || malClusters < 0.899 {
+		t.Errorf("recall fell below the floor (flagged: samples 95.4%%, clusters 94.5%%; malicious: samples 90.7%%, clusters 89.9%%)")
 	}
 }
 
