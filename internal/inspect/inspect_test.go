@@ -182,48 +182,39 @@ func TestInstallScriptFiles(t *testing.T) {
 	}
 }
 
-// TestSetupNamedFiles: the package's own .py and shell files that setup.py
-// names run at install time; modules it merely imports (build
-// configurators), a bare __init__.py, tests, other shell scripts and a
-// wheel's copies do not.
-func TestSetupNamedFiles(t *testing.T) {
-	m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}
-	setup := []byte("import os\nimport kitconfig as kc\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsubprocess.call('./post.sh')\nsetup(name='kit')\n")
-	role := newContexts(m, archive.FormatTarGz, setup).role
-	for file, want := range map[string]analyze.Role{
-		"kit-1.0/kit/_postinstall.py":     analyze.RoleInstall,
-		"kit-1.0/src/kit/_postinstall.py": analyze.RoleInstall,
-		"kit-1.0/kitconfig.py":            analyze.RoleCode,
-		"kit-1.0/kit/core.py":             analyze.RoleCode,
-		"kit-1.0/kit/sub/__init__.py":     analyze.RoleImport,
-		"kit-1.0/tests/_postinstall.py":   analyze.RoleLow,
-		"kit-1.0/post.sh":                 analyze.RoleInstall,
-		"kit-1.0/scripts/release.sh":      analyze.RoleLow,
+// TestFileRoles: the package's own .py and shell files that setup.py names
+// run at install time; modules it merely imports (build configurators), a
+// bare __init__.py, tests, other shell scripts, the setuptools/buildout
+// bootstrap scripts beside setup.py and CI configuration do not; in a
+// wheel setup.py never runs.
+func TestFileRoles(t *testing.T) {
+	setup := "import os\nimport kitconfig as kc\nspec = spec_from_file_location('x', os.path.join(here, 'kit', '_postinstall.py'))\nversion = read(os.path.join('kit', 'sub', '__init__.py'))\nsubprocess.call('./post.sh')\nsetup(name='kit')\n"
+	for _, c := range []struct {
+		format archive.Format
+		want   map[string]analyze.Role
+	}{
+		{archive.FormatTarGz, map[string]analyze.Role{
+			"kit-1.0/kit/_postinstall.py":     analyze.RoleInstall,
+			"kit-1.0/src/kit/_postinstall.py": analyze.RoleInstall,
+			"kit-1.0/post.sh":                 analyze.RoleInstall,
+			"kit-1.0/kitconfig.py":            analyze.RoleCode,
+			"kit-1.0/kit/core.py":             analyze.RoleCode,
+			"kit-1.0/kit/bootstrap.py":        analyze.RoleCode,
+			"kit-1.0/kit/sub/__init__.py":     analyze.RoleImport,
+			"kit-1.0/tests/_postinstall.py":   analyze.RoleLow,
+			"kit-1.0/scripts/release.sh":      analyze.RoleLow,
+			"kit-1.0/ez_setup.py":             analyze.RoleLow,
+			"kit-1.0/bootstrap.py":            analyze.RoleLow,
+			"kit-1.0/.circleci/install.sh":    analyze.RoleLow,
+			"kit-1.0/.github/scripts/x.py":    analyze.RoleLow,
+		}},
+		{archive.FormatZip, map[string]analyze.Role{"kit-1.0/kit/_postinstall.py": analyze.RoleCode}},
 	} {
-		if got := role(file); got != want {
-			t.Errorf("%s: role %v, want %v", file, got, want)
-		}
-	}
-	if got := newContexts(m, archive.FormatZip, setup).role("kit-1.0/kit/_postinstall.py"); got != analyze.RoleCode {
-		t.Errorf("in a wheel setup.py never runs, yet a file it names got role %v", got)
-	}
-}
-
-// TestBootstrapScripts: the setuptools/buildout bootstrap scripts old
-// sdists carry beside setup.py, and CI configuration, weigh like tools; a
-// package's own module named like a bootstrap does not.
-func TestBootstrapScripts(t *testing.T) {
-	role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, archive.FormatTarGz, nil).role
-	for file, want := range map[string]analyze.Role{
-		"kit-1.0/ez_setup.py":      analyze.RoleLow,
-		"kit-1.0/bootstrap.py":     analyze.RoleLow,
-		"kit-1.0/kit/bootstrap.py": analyze.RoleCode,
-		// CI configuration never runs where the package is installed.
-		"kit-1.0/.circleci/install.sh": analyze.RoleLow,
-		"kit-1.0/.github/scripts/x.py": analyze.RoleLow,
-	} {
-		if got := role(file); got != want {
-			t.Errorf("%s: role %v, want %v", file, got, want)
+		role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, c.format, []byte(setup)).role
+		for file, want := range c.want {
+			if got := role(file); got != want {
+				t.Errorf("%s in a %s: role %v, want %v", file, c.format, got, want)
+			}
 		}
 	}
 }
