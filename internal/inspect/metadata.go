@@ -23,6 +23,10 @@ import (
 // modules as requirements. And a package that calls itself a placeholder
 // or a dependency-confusion test is not the library its name promises.
 var (
+	researcherRule = &rules.Rule{ID: "bug-bounty-author", Version: 1, Severity: finding.High, Class: rules.Threat,
+		Tags:        []string{"placeholder"},
+		Description: "the package's author or maintainer address is a bug-bounty platform's researcher alias (HackerOne, Bugcrowd, Intigriti, YesWeHack): such packages are dependency-confusion probes that usually report the installing host home",
+		Message:     "is published from a bug-bounty researcher's alias: a dependency-confusion probe, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry"}
 	placeholderRule = &rules.Rule{ID: "placeholder-package", Version: 1, Severity: finding.High, Class: rules.Threat,
 		Tags:        []string{"placeholder"},
 		Description: "the package's own one-line description calls it a dummy or placeholder package, a name reservation, a dependency-confusion test or security research: name-claiming and dependency-confusion probes describe themselves so, and they are not the code their name promises",
@@ -37,6 +41,12 @@ var (
 		Message:     "declares a standard-library module as a dependency, which no real package needs"}
 )
 
+// researcherAlias matches the e-mail domains bug-bounty platforms give
+// researchers (HackerOne, Bugcrowd, Intigriti, YesWeHack): a package
+// published under one is a dependency-confusion probe aimed at some
+// company's internal names, not a library.
+var researcherAlias = regexp.MustCompile(`(?i)@(?:wearehackerone\.com|bugcrowdninja\.com|intigriti\.me|yeswehack\.ninja)\b`)
+
 // placeholderSummary matches the self-descriptions of name reservations
 // and dependency-confusion research packages. Only the one-line summary is
 // read: READMEs use these words for other things ("placeholder text").
@@ -50,6 +60,13 @@ func metadataHits(m pkgmeta.Meta, metaFile []byte) []analyze.Hit {
 	if placeholderSummary.MatchString(m.Summary) {
 		hits = append(hits, analyze.Hit{Rule: placeholderRule, File: m.Source, Line: lineOf(metaFile, m.Summary),
 			Role: analyze.RoleInstall, Evidence: finding.Snippet([]byte(m.Summary))})
+	}
+	for _, a := range m.Authors {
+		if researcherAlias.MatchString(a) {
+			hits = append(hits, analyze.Hit{Rule: researcherRule, File: m.Source, Line: lineOf(metaFile, a),
+				Role: analyze.RoleInstall, Evidence: finding.Snippet([]byte(a))})
+			break
+		}
 	}
 	return hits
 }

@@ -62,3 +62,23 @@ func TestPlaceholderSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestResearcherAlias: a package published from a bug-bounty researcher
+// alias is a finding; an ordinary address is not.
+func TestResearcherAlias(t *testing.T) {
+	for authors, want := range map[string]bool{
+		"cdh@wearehackerone.com":      true,
+		"Kim <kim@bugcrowdninja.com>": true,
+		"Jo <jo@example.org>":         false,
+		"hackerone fan <x@gmail.com>": false,
+	} {
+		m := pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "x", Source: "x-1/PKG-INFO", Authors: []string{"someone", authors}}
+		got := false
+		for _, h := range metadataHits(m, []byte("Author-email: "+authors+"\n")) {
+			got = got || h.Rule.ID == "bug-bounty-author"
+		}
+		if got != want {
+			t.Errorf("%q: researcher finding %v, want %v", authors, got, want)
+		}
+	}
+}

@@ -28,6 +28,7 @@ func parsePackageJSON(data []byte, root string, hasGyp bool) (Meta, error) {
 	m.Name = jsonString(doc["name"])
 	m.Version = jsonString(doc["version"])
 	m.Summary = jsonString(doc["description"])
+	m.Authors = npmPeople(doc["author"], doc["maintainers"], doc["contributors"])
 
 	var scripts map[string]json.RawMessage
 	_ = json.Unmarshal(doc["scripts"], &scripts)
@@ -124,6 +125,40 @@ func jsonStringOK(raw json.RawMessage) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// maxAuthors bounds the people kept from one manifest.
+const maxAuthors = 100
+
+// npmPeople reads npm's "person" fields: a string "Name <email> (url)", an
+// object {name, email}, or lists of either.
+func npmPeople(fields ...json.RawMessage) []string {
+	var out []string
+	var add func(raw json.RawMessage, depth int)
+	add = func(raw json.RawMessage, depth int) {
+		if len(out) >= maxAuthors {
+			return
+		}
+		if s, ok := jsonStringOK(raw); ok {
+			out = append(out, s)
+			return
+		}
+		var person struct{ Name, Email string }
+		if json.Unmarshal(raw, &person) == nil && (person.Name != "" || person.Email != "") {
+			out = append(out, strings.TrimSpace(person.Name+" <"+person.Email+">"))
+			return
+		}
+		var list []json.RawMessage
+		if depth == 0 && json.Unmarshal(raw, &list) == nil {
+			for _, r := range list {
+				add(r, 1)
+			}
+		}
+	}
+	for _, f := range fields {
+		add(f, 0)
+	}
+	return out
 }
 
 func jsonString(raw json.RawMessage) string {

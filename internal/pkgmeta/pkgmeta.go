@@ -76,6 +76,7 @@ type Meta struct {
 	Executables    []string          // gem executables
 	Dependencies   []Dependency
 	Summary        string   // one-line description (PyPI Summary, npm description, gem summary)
+	Authors        []string // author and maintainer names and e-mail addresses, as written
 	Repository     string   // repository (or home page) URL if stated
 	Warnings       []string // metadata files that could not be read, and why
 }

@@ -39,6 +39,7 @@ const pkgInfo = `Metadata-Version: 2.1
 Name: Evil_Pkg.Name
 Version: 1.0.post1
 Summary: does things
+Author-email: Eve <eve@example.invalid>
 Home-page: https://example.invalid/home
 Project-URL: Source, https://git.example.invalid/evil
 Requires-Dist: requests (>=2.0)
@@ -63,7 +64,7 @@ func TestPythonSdist(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Meta{
-		Ecosystem: PyPI, Name: "Evil_Pkg.Name", Version: "1.0.post1", Summary: "does things",
+		Ecosystem: PyPI, Name: "Evil_Pkg.Name", Version: "1.0.post1", Summary: "does things", Authors: []string{"Eve <eve@example.invalid>"},
 		Root: "evil_pkg-1.0.post1/", Source: "evil_pkg-1.0.post1/PKG-INFO",
 		Repository: "https://git.example.invalid/evil",
 		Dependencies: []Dependency{
@@ -158,7 +159,8 @@ func TestWheelAndSitePackages(t *testing.T) {
 }
 
 const packageJSON = `{
-  "name": "@evil/pkg", "version": "1.0.0",
+  "name": "@evil/pkg", "version": "1.0.0", "description": "does things",
+  "author": "Eve <eve@example.invalid>", "maintainers": [{"name": "mallory", "email": "m@example.invalid"}, 7, [["deep"]]],
   "main": "./lib/../lib/index.js",
   "bin": {"evil": "bin/evil.js", "escape": "../../etc/passwd"},
   "exports": {".": {"require": "./lib/index.js", "import": "./esm/index.mjs"}, "./x": ["./x.js", "./x.js"]},
@@ -182,6 +184,7 @@ func TestNpmPackage(t *testing.T) {
 	}
 	want := Meta{
 		Ecosystem: NPM, Name: "@evil/pkg", Version: "1.0.0", Root: "package/", Source: "package/package.json",
+		Summary: "does things", Authors: []string{"Eve <eve@example.invalid>", "mallory <m@example.invalid>"},
 		InstallScripts: map[string]string{"postinstall": "node steal.js"},
 		Scripts:        map[string]string{"postinstall": "node steal.js", "test": "jest", "prepare": "husky"},
 		Main:           "package/lib/index.js",

@@ -32,6 +32,10 @@ func parseCoreMetadata(data []byte) (Meta, error) {
 			}
 		case "summary":
 			m.Summary = value
+		case "author", "author-email", "maintainer", "maintainer-email":
+			if len(m.Authors) < maxAuthors {
+				m.Authors = append(m.Authors, value)
+			}
 		case "home-page":
 			homePage = value
 		case "project-url":
