@@ -315,17 +315,3 @@ func isLow(file string) bool {
 	}
 	return false
 }
-
-// RoleFunc returns how each file of a package is weighed (install time,
-// import time, ordinary code, tests/docs), from the package's metadata and
-// the format it was read from. Callers that scan files themselves with
-// analyze.Engine.File (customs diff) set Hit.Role with it before
-// analyze.Judge.
-func RoleFunc(m pkgmeta.Meta, format archive.Format) func(path string) analyze.Role {
-	return newContexts(m, format, nil).role
-}
-
-// PackageOf is what analyze.Judge needs to know about the package.
-func PackageOf(m pkgmeta.Meta, format archive.Format) analyze.Package {
-	return analyze.Package{Ecosystem: string(m.Ecosystem), Built: newContexts(m, format, nil).built}
-}

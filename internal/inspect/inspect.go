@@ -143,7 +143,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 		}
 	}
 	hits = append(hits, metadataHits(m, meta.File(m.Source))...)
-	pkg := PackageOf(m, info.Format)
+	pkg := analyze.Package{Ecosystem: string(m.Ecosystem), Built: ctxOf.built}
 	pkg.CodeFiles, pkg.CodeBytes = size.files, size.bytes
 	res.Verdict, res.Score, res.Findings = analyze.Judge(hits, pkg)
 	if res.Findings == nil {
