@@ -423,6 +423,24 @@ func TestExecNameCalls(t *testing.T) {
 	}
 }
 
+// TestLargeLibrary: the capabilities a large library has everywhere, with
+// one weak threat, flag a package of middling size but not a library of
+// hundreds of modules.
+func TestLargeLibrary(t *testing.T) {
+	e := engine(t)
+	hits := func() []Hit {
+		return []Hit{hit(t, e, "py-network", "a/net.py", RoleCode), hit(t, e, "py-process", "a/run.py", RoleCode),
+			hit(t, e, "py-decode", "a/codec.py", RoleCode), hit(t, e, "host-name", "a/util.py", RoleCode),
+			hit(t, e, "py-dynamic-exec", "a/compat.py", RoleCode), hit(t, e, "url-to-python-script", "setup.py", RoleInstall)}
+	}
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 30, CodeBytes: 400 << 10}); !v.Flagged() {
+		t.Errorf("middling package: %s (score %.1f), want flagged", v, score)
+	}
+	if v, score, _ := Judge(hits(), Package{Ecosystem: "pypi", CodeFiles: 400, CodeBytes: 6 << 20}); v != finding.Clean {
+		t.Errorf("large library: %s (score %.1f), want clean", v, score)
+	}
+}
+
 // TestSmallInstallHook: a setup.py overriding install is flagged in a tiny
 // Python package (a dependency-confusion probe's shape), not in a library.
 func TestSmallInstallHook(t *testing.T) {

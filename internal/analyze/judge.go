@@ -51,6 +51,11 @@ const (
 	// libraries do: their sum is capped so they can never make a verdict
 	// on their own.
 	capabilityCap = 3
+	// A large library (more than largeFiles code files) does every
+	// capability somewhere, so together they tell less than in a small
+	// package: their cap is lower there.
+	largeFiles         = 50
+	largeCapabilityCap = 2
 	// suspiciousScore flags a package for a human to look at.
 	suspiciousScore = 3.5
 	// maliciousScore and maliciousThreat: a malicious verdict needs real
@@ -204,7 +209,11 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 			strong++
 		}
 	}
-	score := threat + min(capability, capabilityCap) + min(obfuscation, 2*capabilityCap)
+	capCap := float64(capabilityCap)
+	if pkg.CodeFiles > largeFiles {
+		capCap = largeCapabilityCap
+	}
+	score := threat + min(capability, capCap) + min(obfuscation, 2*capabilityCap)
 	verdict := finding.Clean
 	switch {
 	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2 && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
