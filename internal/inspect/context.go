@@ -17,12 +17,13 @@ type contexts struct {
 	meta    pkgmeta.Meta
 	install map[string]bool // files run at install time
 	entry   map[string]bool // files run on import/require
-	// setupFiles are the base names of the .py files setup.py names in
-	// string literals ("_postinstall.py" for an importlib loader or an
-	// exec(open(...))): they run at install time too, a way of keeping
-	// the payload out of setup.py itself. Modules setup.py imports are not
-	// counted: build configurators (uwsgiconfig, ez_setup) are imported
-	// that way and download and compile by design.
+	// setupFiles are the base names of the Python and shell files setup.py
+	// names in string literals ("_postinstall.py" for an importlib loader
+	// or an exec(open(...)), "./post.sh" for a subprocess): they run at
+	// install time too, a way of keeping the payload out of setup.py
+	// itself. Modules setup.py imports are not counted: build
+	// configurators (uwsgiconfig, ez_setup) are imported that way and
+	// download and compile by design.
 	setupFiles map[string]bool
 	// testsUsed are test modules the package's own code imports (paths,
 	// or "/"-prefixed path suffixes for absolute imports): a payload
@@ -71,11 +72,11 @@ func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *context
 }
 
 // setupNamedFiles finds the Python and shell files setup.py names in
-// string literals.
-// It looks for the literal's end (.py" or .py') and walks back to its
-// opening quote instead of running a regular expression: malware setup.py
-// files run to megabytes of encoded payload, where a regexp's automaton
-// costs more than everything else inspect does with the file.
+// string literals. It looks for each literal's end (.py" or .sh', say) and
+// walks back to its opening quote instead of running a regular
+// expression: malware setup.py files run to megabytes of encoded payload,
+// where a regexp's automaton costs more than everything else inspect does
+// with the file.
 func setupNamedFiles(setupPy []byte) map[string]bool {
 	files := map[string]bool{}
 	for _, ext := range []string{".py", ".sh", ".bat", ".cmd", ".ps1"} {
@@ -114,7 +115,7 @@ func isPathByte(c byte) bool {
 	return c == '_' || c == '.' || c == '/' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// loadedBySetup reports whether file is one of the package's own modules
+// loadedBySetup reports whether file is one of the package's own files
 // that setup.py names.
 func (c *contexts) loadedBySetup(file string) bool {
 	return strings.HasPrefix(file, c.meta.Root) && c.setupFiles[path.Base(file)] && !isLow(file)
