@@ -154,6 +154,8 @@ func TestPyRunsOnImport(t *testing.T) {
 		{"if __name__ == '__main__':\n    os.system('x')\n", false},
 		{"'''\nos.system('x')\n'''\n", false},
 		{"def f():\n    def g():\n        os.system('x')\n    return g\n\nf()\n", false},
+		// A multi-line string closed inside a call ends the call there.
+		{"P = re.compile(r'''\n  (a|b)\n''', re.VERBOSE)\n\ndef f():\n    os.system('x')\n", false},
 	} {
 		off := strings.Index(c.src, "os.system")
 		if got := pyRunsOnImport([]byte(c.src), off); got != c.want {

@@ -87,6 +87,11 @@ func newPyScopes(data []byte) *pyScopes {
 			}
 			depth = max(0, depth+bracketBalance(body))
 		}
+		if inString && quotes%2 == 1 {
+			// The line closing a multi-line string goes on as code
+			// (`''', re.VERBOSE)`): its brackets close the statement.
+			depth = max(0, depth+bracketBalance(afterTripleQuote(line)))
+		}
 		if quotes%2 == 1 {
 			inString = !inString
 		}
@@ -132,6 +137,18 @@ func searchInts(starts []int, off int) (int, bool) {
 
 // pyRunsOnImport is runsOnImport for a single question.
 func pyRunsOnImport(data []byte, off int) bool { return newPyScopes(data).runsOnImport(off) }
+
+// afterTripleQuote is what follows the first triple quote on a line.
+func afterTripleQuote(line []byte) []byte {
+	i := bytes.Index(line, []byte(`"""`))
+	if j := bytes.Index(line, []byte("'''")); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	if i < 0 {
+		return nil
+	}
+	return line[i+3:]
+}
 
 func leadingSpace(line []byte) int {
 	i := 0
