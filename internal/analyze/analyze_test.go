@@ -455,3 +455,22 @@ func TestSmallInstallHook(t *testing.T) {
 		t.Errorf("library: %s (score %.1f), want clean", v, score)
 	}
 }
+
+// TestJSComments: code in JavaScript comments and JSDoc runs nothing; a
+// minified line that opens with a licence comment and goes on with code
+// does.
+func TestJSComments(t *testing.T) {
+	e := engine(t)
+	for src, want := range map[string]bool{
+		"// Allows request.get('https://203.0.113.4/').set('Host', 'example.com')\n":   false,
+		"/**\n * fetch('http://203.0.113.4/x') has already allocated a socket.\n */\n": false,
+		"/* fetch('http://203.0.113.4/x') */\n":                                        false,
+		"/*! lib v1 | MIT */ fetch('http://203.0.113.4/x').then(r => r.text())\n":      true,
+		"fetch('http://203.0.113.4/x') // call home\n":                                 true,
+	} {
+		got := slices.Contains(ids(e.File("pkg/index.js", []byte(src), FileContext{Role: RoleCode})), "raw-ip-url")
+		if got != want {
+			t.Errorf("%q: raw-ip-url hit %v, want %v", src, got, want)
+		}
+	}
+}

@@ -361,11 +361,32 @@ func inert(lang string, line []byte, r *rules.Rule) bool {
 		if definition && signatureOnly(line) && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process")) {
 			return true
 		}
+	case "javascript":
+		return jsComment(line)
 	case "ruby", "shell":
 	default:
 		return false
 	}
 	return len(line) > 0 && line[0] == '#' && !bytes.HasPrefix(line, []byte("#!"))
+}
+
+// jsComment reports a JavaScript line that is only a comment: "// ...", a
+// JSDoc continuation (" * ...") or a block comment that closes, if at all,
+// at the end of the line. A minified bundle's single line that opens with
+// a licence comment and goes on with code is not one.
+func jsComment(line []byte) bool {
+	switch {
+	case bytes.HasPrefix(line, []byte("//")):
+		return true
+	case bytes.HasPrefix(line, []byte("/*")):
+		end := bytes.Index(line[2:], []byte("*/"))
+		return end < 0 || len(bytes.TrimSpace(line[2+end+2:])) == 0
+	case bytes.HasPrefix(line, []byte("*/")):
+		return len(bytes.TrimSpace(line[2:])) == 0
+	case bytes.HasPrefix(line, []byte("* ")) || bytes.Equal(bytes.TrimSpace(line), []byte("*")):
+		return !bytes.Contains(line, []byte("*/")) || len(bytes.TrimSpace(line[bytes.Index(line, []byte("*/"))+2:])) == 0
+	}
+	return false
 }
 
 // signatureOnly reports whether a def or class line holds only the

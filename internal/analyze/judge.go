@@ -194,7 +194,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		}
 	}
 	var threat, heaviest, capability, obfuscation float64
-	strong := 0 // rules carrying real weight
+	strong, strongThreats := 0, 0 // rules carrying real weight; of them, not capabilities
 	for _, b := range perRule {
 		switch b.hit.Rule.Class {
 		case rules.Threat:
@@ -207,16 +207,23 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		}
 		if b.w >= 0.75 {
 			strong++
+			if b.hit.Rule.Class != rules.Capability {
+				strongThreats++
+			}
 		}
 	}
 	capCap := float64(capabilityCap)
+	// A second signal corroborates a threat; in a large library, which has
+	// every capability somewhere, only another threat does.
+	corroborated := strong >= 2
 	if pkg.CodeFiles > largeFiles {
 		capCap = largeCapabilityCap
+		corroborated = strongThreats >= 2
 	}
 	score := threat + min(capability, capCap) + min(obfuscation, 2*capabilityCap)
 	verdict := finding.Clean
 	switch {
-	case score >= maliciousScore && threat >= maliciousThreat && strong >= 2 && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
+	case score >= maliciousScore && threat >= maliciousThreat && corroborated && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
 		verdict = finding.Malicious
 	case score >= suspiciousScore && (heaviest >= 1 || obfuscation >= 1):
 		verdict = finding.Suspicious
