@@ -422,7 +422,14 @@ func dataLine(line []byte) bool {
 	head := line[:min(len(line), longLine)]
 	quotes := bytes.Count(head, []byte{'\''}) + bytes.Count(head, []byte{'"'})
 	tables := bytes.Count(head, []byte{'|'}) + bytes.Count(head, []byte(`\u`))
-	return quotes*25 > len(head) || tables*20 > len(head) || readmeLiteral(head)
+	return quotes*25 > len(head) || tables*20 > len(head) || readmeLiteral(head) || protobufDescriptor(head)
+}
+
+// protobufDescriptor reports the serialized descriptor that protoc writes
+// into every *_pb2.py as one long escaped byte string.
+func protobufDescriptor(line []byte) bool {
+	head := line[:min(len(line), 200)]
+	return bytes.Contains(head, []byte("serialized_pb=")) || bytes.Contains(head, []byte("AddSerializedFile("))
 }
 
 // readmeLiteral reports a line that holds a package's README as one string

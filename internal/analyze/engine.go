@@ -61,6 +61,8 @@ type Hit struct {
 	// Small: ordinary code that Judge weighs as import-time code because
 	// the package is tiny.
 	Small bool
+	// Parts are the rules a combination hit was made of (nil otherwise).
+	Parts []*rules.Rule
 }
 
 // Limits of the work spent on one file, so that a hostile file cannot make
@@ -348,9 +350,10 @@ func lineAt(data []byte, off int) []byte {
 
 // inert reports a match on a line that runs nothing: a comment, a doctest
 // example (Python's ">>> " and "... " lines, which docstrings are full
-// of), or, for network and process capabilities, a Python def or class
-// signature line (class HTTPConnection(...) and def create_connection(...)
-// define, they do not connect; a body on the same line does run).
+// of), or, for network, process and dynamic-execution capabilities, a
+// Python def or class signature line (class HTTPConnection(...), def
+// create_connection(...) and def exec(self, ...) define, they do not
+// connect or run; a body on the same line does run).
 func inert(lang string, line []byte, r *rules.Rule) bool {
 	switch lang {
 	case "python":
@@ -358,7 +361,7 @@ func inert(lang string, line []byte, r *rules.Rule) bool {
 			return true
 		}
 		definition := bytes.HasPrefix(line, []byte("def ")) || bytes.HasPrefix(line, []byte("async def ")) || bytes.HasPrefix(line, []byte("class "))
-		if definition && signatureOnly(line) && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process")) {
+		if definition && signatureOnly(line) && (slices.Contains(r.Tags, "network") || slices.Contains(r.Tags, "process") || slices.Contains(r.Tags, "dynamic-exec")) {
 			return true
 		}
 	case "javascript":

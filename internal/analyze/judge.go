@@ -140,11 +140,15 @@ var combos = []combo{
 		"code that runs on import is obfuscated"},
 	{"setup-wallet-address", "wallet", "", finding.High, RoleInstall, "pypi",
 		"setup.py holds cryptocurrency wallet addresses; building a package never needs one"},
+	{"setup-wallet-pattern", "wallet-pattern", "", finding.High, RoleInstall, "pypi",
+		"setup.py looks for cryptocurrency wallet addresses; building a package never needs to"},
 	{"combo-tempfile-process", "drop", "process", finding.Medium, RoleCode, "",
 		"writes a file to a temporary or startup location and starts processes in the same file"},
 	{"combo-keylog-network", "keylog", "network", finding.High, RoleCode, "",
 		"records keystrokes and sends data over the network in the same file: the shape of a keylogger"},
 	{"combo-clipboard-wallet", "clipboard", "wallet", finding.High, RoleCode, "",
+		"reads the clipboard and holds cryptocurrency addresses: the shape of a clipper that swaps them"},
+	{"combo-clipboard-address-pattern", "clipboard", "wallet-pattern", finding.High, RoleCode, "",
 		"watches the clipboard for cryptocurrency addresses: the shape of a clipper that swaps them"},
 	{"combo-hook-wallet", "hook", "wallet", finding.High, RoleCode, "",
 		"hooks browser network or wallet calls and holds wallet addresses: the shape of a drainer"},
@@ -187,6 +191,12 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	hits = append(hits, combinations(hits, pkg)...)
 
 	perRule := map[string]weighted{}
+	inCombo := map[*rules.Rule]bool{}
+	for _, h := range hits {
+		for _, r := range h.Parts {
+			inCombo[r] = true
+		}
+	}
 	for _, h := range hits {
 		w := weight(h)
 		if b, ok := perRule[h.Rule.ID]; !ok || w > b.w {
@@ -194,7 +204,11 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		}
 	}
 	var threat, heaviest, capability, obfuscation float64
-	strong, strongThreats := 0, 0 // rules carrying real weight; of them, not capabilities
+	// strong: rules carrying real weight; apart: of them, those that are
+	// not a part of a combination also counted (low capabilities such as
+	// "starts programs" aside); independent: threats and obfuscation
+	// among those.
+	strong, apart, independent := 0, 0, 0
 	for _, b := range perRule {
 		switch b.hit.Rule.Class {
 		case rules.Threat:
@@ -207,18 +221,27 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		}
 		if b.w >= 0.75 {
 			strong++
-			if b.hit.Rule.Class != rules.Capability {
-				strongThreats++
+			if !inCombo[b.hit.Rule] {
+				if b.hit.Rule.Class != rules.Capability {
+					independent++
+				}
+				if b.hit.Rule.Class != rules.Capability || b.hit.Rule.Severity >= finding.Medium {
+					apart++
+				}
 			}
 		}
 	}
 	capCap := float64(capabilityCap)
-	// A second signal corroborates a threat; in a large library, which has
-	// every capability somewhere, only another threat does.
+	// A second signal corroborates a threat. In a large library, which has
+	// every capability somewhere and many pairs of them in one module, only
+	// a second, independent threat does.
 	corroborated := strong >= 2
+	if !pkg.tiny() && pkg.CodeFiles > tinyFiles {
+		corroborated = apart >= 2
+	}
 	if pkg.CodeFiles > largeFiles {
 		capCap = largeCapabilityCap
-		corroborated = strongThreats >= 2
+		corroborated = independent >= 2
 	}
 	score := threat + min(capability, capCap) + min(obfuscation, 2*capabilityCap)
 	verdict := finding.Clean
@@ -321,7 +344,8 @@ func combinations(hits []Hit, pkg Package) []Hit {
 				continue
 			}
 			if c.b == "" {
-				out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: as[0].Line, Role: role, Small: small[file], Evidence: as[0].Evidence})
+				out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: as[0].Line, Role: role, Small: small[file], Evidence: as[0].Evidence,
+					Parts: []*rules.Rule{as[0].Rule}})
 				continue
 			}
 		pairs:
@@ -329,7 +353,7 @@ func combinations(hits []Hit, pkg Package) []Hit {
 				for _, b := range seen[key{file, c.b}] {
 					if a.Rule != b.Rule {
 						out = append(out, Hit{Rule: comboRules[c.id], File: file, Line: min(a.Line, b.Line), Role: role, Small: small[file],
-							Evidence: a.Rule.ID + " + " + b.Rule.ID})
+							Evidence: a.Rule.ID + " + " + b.Rule.ID, Parts: []*rules.Rule{a.Rule, b.Rule}})
 						break pairs
 					}
 				}
