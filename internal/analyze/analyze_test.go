@@ -474,3 +474,32 @@ func TestJSComments(t *testing.T) {
 		}
 	}
 }
+
+// TestCorroboration: in a package that is not tiny, a combination of two
+// capabilities in one module is not malicious on its own evidence plus a
+// low capability elsewhere; a separate threat makes it so. In a large
+// library only a separate threat counts, not a medium capability.
+func TestCorroboration(t *testing.T) {
+	e := engine(t)
+	loader := func(extra ...Hit) []Hit {
+		return append([]Hit{hit(t, e, "py-network", "a/__init__.py", RoleImport), hit(t, e, "py-dynamic-exec", "a/__init__.py", RoleImport),
+			hit(t, e, "py-process", "a/__init__.py", RoleImport)}, extra...)
+	}
+	medium := Package{Ecosystem: "pypi", CodeFiles: 20, CodeBytes: 300 << 10}
+	large := Package{Ecosystem: "pypi", CodeFiles: 200, CodeBytes: 3 << 20}
+	for _, c := range []struct {
+		name string
+		hits []Hit
+		pkg  Package
+		want finding.Verdict
+	}{
+		{"combination and a low capability", loader(), medium, finding.Suspicious},
+		{"combination and a separate threat", loader(hit(t, e, "exfil-discord-webhook", "a/util.py", RoleCode)), medium, finding.Malicious},
+		{"large: combination and a medium capability", loader(hit(t, e, "env-dump", "a/cfg.py", RoleCode)), large, finding.Suspicious},
+		{"large: combination and a separate threat", loader(hit(t, e, "exfil-discord-webhook", "a/util.py", RoleCode)), large, finding.Malicious},
+	} {
+		if v, score, _ := Judge(c.hits, c.pkg); v != c.want {
+			t.Errorf("%s: %s (score %.1f), want %s", c.name, v, score, c.want)
+		}
+	}
+}
