@@ -422,7 +422,19 @@ func dataLine(line []byte) bool {
 	head := line[:min(len(line), longLine)]
 	quotes := bytes.Count(head, []byte{'\''}) + bytes.Count(head, []byte{'"'})
 	tables := bytes.Count(head, []byte{'|'}) + bytes.Count(head, []byte(`\u`))
-	return quotes*25 > len(head) || tables*20 > len(head) || readmeLiteral(head) || protobufDescriptor(head)
+	return quotes*25 > len(head) || tables*20 > len(head) || readmeLiteral(head) || protobufDescriptor(head) || numberTable(head)
+}
+
+// numberTable reports a line that is mostly numbers: a data table written
+// as a literal, which no packer emits.
+func numberTable(line []byte) bool {
+	numeric := 0
+	for _, c := range line {
+		if c >= '0' && c <= '9' || c == '.' || c == ',' || c == ' ' || c == '-' || c == 'e' || c == '[' || c == ']' {
+			numeric++
+		}
+	}
+	return numeric*10 > len(line)*8
 }
 
 // protobufDescriptor reports the serialized descriptor that protoc writes
