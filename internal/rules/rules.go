@@ -128,6 +128,9 @@ func Load(fsys fs.FS) ([]Rule, error) {
 			if err := r.validate(); err != nil {
 				return nil, fmt.Errorf("rules file %s: rule %d (%q): %w", name, i+1, r.ID, err)
 			}
+			if k, ok := coercedKeyword(r, data); ok {
+				return nil, fmt.Errorf("rules file %s: rule %d (%q): keyword %q is a number or a boolean as YAML reads it: quote it", name, i+1, r.ID, k)
+			}
 			if prev, ok := seen[r.ID]; ok {
 				return nil, fmt.Errorf("rules file %s: rule id %q already defined in %s", name, r.ID, prev)
 			}
@@ -214,6 +217,20 @@ func (r *Rule) validate() error {
 		return fmt.Errorf("pattern: %w", err)
 	}
 	return nil
+}
+
+// coercedKeyword finds a keyword that YAML read as a number or a boolean
+// and turned into text: an unquoted 0x095ea7b3 arrives as "157198259",
+// yes as "true", and would never match what it was meant to. A keyword of
+// digits that the file does spell so ('68747470', hex for "http") is fine.
+func coercedKeyword(r *Rule, data []byte) (string, bool) {
+	for _, k := range r.Keywords {
+		scalar := k == "true" || k == "false" || strings.Trim(k, "0123456789.-+e") == ""
+		if scalar && !bytes.Contains(data, []byte(k)) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // AppliesTo reports whether the rule is meant for an ecosystem ("" = unknown,

@@ -45,6 +45,7 @@ func TestLoadStrict(t *testing.T) {
 		"bad class":      {strings.Replace(goodRule, "class: capability", "class: vibe", 1), "class"},
 		"duplicate id":   {goodRule + goodRule, "already defined"},
 		"both detectors": {strings.Replace(goodRule, "  tests:", "  detector: long-line\n  tests:", 1), "exactly one"},
+		"hex keyword":    {strings.Replace(goodRule, "keywords: [demo]", "keywords: [demo, 0xa9059cbb]", 1), "quote it"},
 	} {
 		_, err := Load(fstest.MapFS{"demo.yaml": {Data: []byte(c.yaml)}})
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "demo.yaml") {
