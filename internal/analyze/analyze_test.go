@@ -503,3 +503,19 @@ func TestCorroboration(t *testing.T) {
 		}
 	}
 }
+
+// TestURLsInDocstrings: a link in a docstring, one-line or not, is an
+// attribution or an example; the same literal in code is a finding.
+func TestURLsInDocstrings(t *testing.T) {
+	e := engine(t)
+	for src, want := range map[string]bool{
+		"def load(url):\n    \"\"\"From https://github.com/x/y/blob/abc/sbpack/lib.py\"\"\"\n    return url\n": false,
+		"def load(url):\n    \"\"\"\n    See https://github.com/x/y/blob/abc/sbpack/lib.py\n    \"\"\"\n":      false,
+		"STAGE = 'https://files.example/x/y/z/stage.py'\n":                                                     true,
+	} {
+		got := slices.Contains(ids(e.File("pkg/utils.py", []byte(src), FileContext{Role: RoleCode})), "url-to-python-script")
+		if got != want {
+			t.Errorf("%q: url-to-python-script %v, want %v", src, got, want)
+		}
+	}
+}

@@ -80,8 +80,9 @@ type compiled struct {
 	rule  *rules.Rule
 	re    *regexp.Regexp
 	langs uint16 // bit set over rules.Languages
-	// literalURL: the rule matches calls to hard-coded URLs, which
-	// docstring examples are full of; matches in docstrings are dropped.
+	// literalURL: the rule matches hard-coded URLs (calls to them, or
+	// links to downloads), which docstring examples and attributions are
+	// full of; matches in docstrings are dropped.
 	literalURL bool
 }
 
@@ -105,7 +106,7 @@ func New(rs []rules.Rule) (*Engine, error) {
 	var keywords []string
 	for i := range rs {
 		r := &rs[i]
-		c := compiled{rule: r, literalURL: slices.Contains(r.Tags, "hardcoded-endpoint")}
+		c := compiled{rule: r, literalURL: slices.Contains(r.Tags, "hardcoded-endpoint") || slices.Contains(r.Tags, "download")}
 		for _, l := range r.Languages {
 			c.langs |= 1 << langBit(l)
 		}

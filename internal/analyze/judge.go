@@ -35,7 +35,12 @@ const (
 )
 
 func (p Package) tiny() bool {
-	return p.Ecosystem == "pypi" && p.CodeFiles > 0 && p.CodeFiles <= tinyFiles && p.CodeBytes <= tinyBytes
+	return p.Ecosystem == "pypi" && p.few()
+}
+
+// few reports a package of a handful of small files, in any ecosystem.
+func (p Package) few() bool {
+	return p.CodeFiles > 0 && p.CodeFiles <= tinyFiles && p.CodeBytes <= tinyBytes
 }
 
 // Weights of the score. A hit weighs its severity times its file's role;
@@ -236,7 +241,7 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 	// every capability somewhere and many pairs of them in one module, only
 	// a second, independent threat does.
 	corroborated := strong >= 2
-	if !pkg.tiny() && pkg.CodeFiles > tinyFiles {
+	if pkg.CodeFiles > 0 && !pkg.few() {
 		corroborated = apart >= 2
 	}
 	if pkg.CodeFiles > largeFiles {
@@ -244,11 +249,18 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		corroborated = independent >= 2
 	}
 	score := threat + min(capability, capCap) + min(obfuscation, 2*capabilityCap)
+	// A large library's scattered capabilities and one weak threat add up
+	// to the suspicious line too easily: it takes as much weight as a
+	// malicious verdict does.
+	suspiciousAt := suspiciousScore
+	if pkg.CodeFiles > largeFiles {
+		suspiciousAt = maliciousScore
+	}
 	verdict := finding.Clean
 	switch {
 	case score >= maliciousScore && threat >= maliciousThreat && corroborated && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
 		verdict = finding.Malicious
-	case score >= suspiciousScore && (heaviest >= 1 || obfuscation >= 1):
+	case score >= suspiciousAt && (heaviest >= 1 || obfuscation >= 1):
 		verdict = finding.Suspicious
 	}
 	return verdict, round(score), findings(hits)

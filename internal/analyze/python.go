@@ -80,7 +80,7 @@ func newPyScopes(data []byte) *pyScopes {
 			}
 		}
 		p.owner = append(p.owner, owner)
-		p.text = append(p.text, inString)
+		p.text = append(p.text, inString || oneLineDocstring(body))
 		if !inString && len(body) > 0 && body[0] != '#' {
 			if depth == 0 {
 				prev = owner
@@ -137,6 +137,17 @@ func searchInts(starts []int, off int) (int, bool) {
 
 // pyRunsOnImport is runsOnImport for a single question.
 func pyRunsOnImport(data []byte, off int) bool { return newPyScopes(data).runsOnImport(off) }
+
+// oneLineDocstring reports a line that is only a triple-quoted string
+// opened and closed on it: a one-line docstring.
+func oneLineDocstring(body []byte) bool {
+	for _, q := range [][]byte{[]byte(`"""`), []byte("'''")} {
+		if len(body) >= 6 && bytes.HasPrefix(body, q) && bytes.HasSuffix(body, q) && bytes.Count(body, q) == 2 {
+			return true
+		}
+	}
+	return false
+}
 
 // afterTripleQuote is what follows the first triple quote on a line.
 func afterTripleQuote(line []byte) []byte {
