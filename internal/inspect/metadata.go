@@ -23,23 +23,25 @@ import (
 // modules as requirements. And a package that calls itself a placeholder
 // or a dependency-confusion test is not the library its name promises.
 var (
-	researcherRule = &rules.Rule{ID: "bug-bounty-author", Version: 1, Severity: finding.High, Class: rules.Threat,
-		Tags:        []string{"placeholder"},
-		Description: "the package's author or maintainer address is a bug-bounty platform's researcher alias (HackerOne, Bugcrowd, Intigriti, YesWeHack): such packages are dependency-confusion probes that usually report the installing host home",
-		Message:     "is published from a bug-bounty researcher's alias: a dependency-confusion probe, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry"}
-	placeholderRule = &rules.Rule{ID: "placeholder-package", Version: 1, Severity: finding.High, Class: rules.Threat,
-		Tags:        []string{"placeholder"},
-		Description: "the package's own one-line description calls it a dummy or placeholder package, a name reservation, a dependency-confusion test or security research: name-claiming and dependency-confusion probes describe themselves so, and they are not the code their name promises",
-		Message:     "describes itself as a placeholder or dependency-confusion test, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry"}
-	dependencySquatRule = &rules.Rule{ID: "dependency-typosquat", Version: 1, Severity: finding.High, Class: rules.Threat,
-		Tags:        []string{"dependency"},
-		Description: "a declared dependency whose name imitates a far more popular package (the names check: a sure match, or a name the index does not hold), the way trojanised copies pull in their payload",
-		Message:     "depends on a package whose name imitates a popular one"}
-	dependencyStdlibRule = &rules.Rule{ID: "dependency-stdlib-module", Version: 1, Severity: finding.Medium, Class: rules.Threat,
-		Tags:        []string{"dependency"},
-		Description: "a PyPI requirement named after a standard-library module that has no real backport (shutil, sqlite3, subprocess...): copied from stealer kits, and whatever answers to that name on an index is not the module",
-		Message:     "declares a standard-library module as a dependency, which no real package needs"}
+	researcherRule = metadataRule("bug-bounty-author", finding.High, "placeholder",
+		"the package's author or maintainer address is a bug-bounty platform's researcher alias (HackerOne, Bugcrowd, Intigriti, YesWeHack): such packages are dependency-confusion probes that usually report the installing host home",
+		"is published from a bug-bounty researcher's alias: a dependency-confusion probe, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry")
+	placeholderRule = metadataRule("placeholder-package", finding.High, "placeholder",
+		"the package's own one-line description calls it a dummy or placeholder package, a name reservation, a dependency-confusion test or security research: name-claiming and dependency-confusion probes describe themselves so, and they are not the code their name promises",
+		"describes itself as a placeholder or dependency-confusion test, not the library its name suggests; if you expected an internal package, your installer is resolving it from the public registry")
+	dependencySquatRule = metadataRule("dependency-typosquat", finding.High, "dependency",
+		"a declared dependency whose name imitates a far more popular package (the names check: a sure match, or a name the index does not hold), the way trojanised copies pull in their payload",
+		"depends on a package whose name imitates a popular one")
+	dependencyStdlibRule = metadataRule("dependency-stdlib-module", finding.Medium, "dependency",
+		"a PyPI requirement named after a standard-library module that has no real backport (shutil, sqlite3, subprocess...): copied from stealer kits, and whatever answers to that name on an index is not the module",
+		"declares a standard-library module as a dependency, which no real package needs")
 )
+
+// metadataRule is a threat rule judged from metadata: it has no pattern
+// and no cases of its own (the tests in this package exercise it).
+func metadataRule(id string, severity finding.Severity, tag, description, message string) *rules.Rule {
+	return &rules.Rule{ID: id, Version: 1, Severity: severity, Class: rules.Threat, Tags: []string{tag}, Description: description, Message: message}
+}
 
 // researcherAlias matches the e-mail domains bug-bounty platforms give
 // researchers (HackerOne, Bugcrowd, Intigriti, YesWeHack): a package
