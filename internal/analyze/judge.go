@@ -236,26 +236,21 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 			}
 		}
 	}
-	capCap := float64(capabilityCap)
-	// A second signal corroborates a threat. In a large library, which has
-	// every capability somewhere and many pairs of them in one module, only
-	// a second, independent threat does.
-	corroborated := strong >= 2
-	if pkg.CodeFiles > 0 && !pkg.few() {
+	// A second signal corroborates a threat: in a package of a few small
+	// files any weighty hit; in a larger one a hit outside the combination
+	// that made the threat (its own parts say nothing new); in a large
+	// library, which has every capability somewhere and many pairs of them
+	// in one module, a second threat. A large library's capabilities also
+	// count for less, and it takes as much weight to be flagged as to be
+	// called malicious: scattered weak evidence adds up too easily there.
+	capCap, suspiciousAt, corroborated := float64(capabilityCap), float64(suspiciousScore), strong >= 2
+	switch {
+	case pkg.CodeFiles > largeFiles:
+		capCap, suspiciousAt, corroborated = largeCapabilityCap, maliciousScore, independent >= 2
+	case pkg.CodeFiles > 0 && !pkg.few():
 		corroborated = apart >= 2
 	}
-	if pkg.CodeFiles > largeFiles {
-		capCap = largeCapabilityCap
-		corroborated = independent >= 2
-	}
 	score := threat + min(capability, capCap) + min(obfuscation, 2*capabilityCap)
-	// A large library's scattered capabilities and one weak threat add up
-	// to the suspicious line too easily: it takes as much weight as a
-	// malicious verdict does.
-	suspiciousAt := suspiciousScore
-	if pkg.CodeFiles > largeFiles {
-		suspiciousAt = maliciousScore
-	}
 	verdict := finding.Clean
 	switch {
 	case score >= maliciousScore && threat >= maliciousThreat && corroborated && (heaviest >= maliciousHeaviest || score >= overwhelmingScore):
