@@ -201,8 +201,6 @@ func Judge(hits []Hit, pkg Package) (finding.Verdict, float64, []finding.Finding
 		for _, r := range h.Parts {
 			inCombo[r] = true
 		}
-	}
-	for _, h := range hits {
 		w := weight(h)
 		if b, ok := perRule[h.Rule.ID]; !ok || w > b.w {
 			perRule[h.Rule.ID] = weighted{w, h}

@@ -35,9 +35,10 @@ type contexts struct {
 }
 
 // newContexts places the files of the package m read from format;
-// setupPy is the text of its setup.py (nil when it has none).
-func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte) *contexts {
-	c := &contexts{meta: m, install: map[string]bool{}, entry: map[string]bool{}}
+// setupPy is the text of its setup.py (nil when it has none), tests the
+// test modules its own code imports (nil when unknown).
+func newContexts(m pkgmeta.Meta, format archive.Format, setupPy []byte, tests *testImports) *contexts {
+	c := &contexts{meta: m, install: map[string]bool{}, entry: map[string]bool{}, testsUsed: tests}
 	switch m.Ecosystem {
 	case pkgmeta.PyPI:
 		c.built = format == archive.FormatZip || format == archive.FormatDir

@@ -3,7 +3,6 @@ package inspect
 import (
 	"bufio"
 	"context"
-	"customs/internal/manifest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"customs/internal/corpus"
 	"customs/internal/finding"
+	"customs/internal/manifest"
 )
 
 // readManifest returns the rows of a corpus manifest, skipping the test
@@ -22,6 +22,21 @@ func readManifest(tb testing.TB, path string) []manifest.Row {
 		tb.Skipf("manifest unavailable: %v", err)
 	}
 	return rows
+}
+
+// inspectManifest inspects every target of a corpus manifest (skipping the
+// test in -short mode or when the manifest cannot be read).
+func inspectManifest(t *testing.T, path string) ([]manifest.Row, []Result) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("corpus run skipped in -short mode")
+	}
+	rows := readManifest(t, path)
+	paths := make([]string, len(rows))
+	for i, r := range rows {
+		paths[i] = r.Target
+	}
+	return rows, Run(context.Background(), paths, Options{})
 }
 
 // rates returns the share of targets and of clusters whose verdict meets
@@ -50,15 +65,7 @@ func isMalicious(v finding.Verdict) bool { return v == finding.Malicious }
 // (the independent check uses unseen samples; these floors only catch
 // regressions).
 func TestMalwareCorpus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("corpus run skipped in -short mode")
-	}
-	rows := readManifest(t, corpus.Path(t, "malware", "manifest.tsv"))
-	paths := make([]string, len(rows))
-	for i, r := range rows {
-		paths[i] = r.Target
-	}
-	res := Run(context.Background(), paths, Options{})
+	rows, res := inspectManifest(t, corpus.Path(t, "malware", "manifest.tsv"))
 	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
 	mal, malClusters := rates(rows, res, isMalicious)
 	t.Logf("malware: flagged %.1f%% of samples, %.1f%% of clusters; malicious %.1f%% of samples, %.1f%% of clusters",
@@ -74,16 +81,8 @@ func TestMalwareCorpus(t *testing.T) {
 // TestBenignCorpus checks the false-positive bars on the benign corpus and
 // that no package with an install script is called malicious.
 func TestBenignCorpus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("corpus run skipped in -short mode")
-	}
 	dir := corpus.BenignDir(t)
-	rows := readManifest(t, filepath.Join(dir, "manifest.tsv"))
-	paths := make([]string, len(rows))
-	for i, r := range rows {
-		paths[i] = r.Target
-	}
-	res := Run(context.Background(), paths, Options{})
+	rows, res := inspectManifest(t, filepath.Join(dir, "manifest.tsv"))
 	flagged, flaggedClusters := rates(rows, res, finding.Verdict.Flagged)
 	mal, malClusters := rates(rows, res, isMalicious)
 	t.Logf("benign: flagged %.2f%% of targets, %.2f%% of clusters; malicious %.2f%% of targets, %.2f%% of clusters",

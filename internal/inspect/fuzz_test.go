@@ -18,8 +18,7 @@ func FuzzContextParsers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, file string) {
 		var tests testImports
 		tests.add(file, data)
-		c := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Root: "p-1/"}, archive.FormatTarGz, data)
-		c.testsUsed = &tests
+		c := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Root: "p-1/"}, archive.FormatTarGz, data, &tests)
 		for _, p := range []string{file, "p-1/tests/helper_test.py", "p-1/p/x.py"} {
 			if r := c.role(p); r < 0 || int(r) > 3 {
 				t.Fatalf("role %d for %q", r, p)

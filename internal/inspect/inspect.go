@@ -126,8 +126,7 @@ func Target(ctx context.Context, target string, opts Options) Result {
 	m, _ := meta.Meta(opts.Ecosystem)
 	res.Ecosystem, res.Name, res.Version = string(m.Ecosystem), m.Name, m.Version
 
-	ctxOf := newContexts(m, info.Format, meta.File(m.Root+"setup.py"))
-	ctxOf.testsUsed = &tests
+	ctxOf := newContexts(m, info.Format, meta.File(m.Root+"setup.py"), &tests)
 	if walkErr == nil {
 		hits = append(hits, rescan(ctx, engine, target, opts.Limits, skipped, ctxOf)...)
 	}

@@ -210,7 +210,7 @@ func TestFileRoles(t *testing.T) {
 		}},
 		{archive.FormatZip, map[string]analyze.Role{"kit-1.0/kit/_postinstall.py": analyze.RoleCode}},
 	} {
-		role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, c.format, []byte(setup)).role
+		role := newContexts(pkgmeta.Meta{Ecosystem: pkgmeta.PyPI, Name: "kit", Root: "kit-1.0/"}, c.format, []byte(setup), nil).role
 		for file, want := range c.want {
 			if got := role(file); got != want {
 				t.Errorf("%s in a %s: role %v, want %v", file, c.format, got, want)

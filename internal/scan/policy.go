@@ -3,11 +3,11 @@ package scan
 import (
 	"cmp"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
 	"customs/internal/finding"
+	"customs/internal/policy"
 )
 
 // Policy is what a scan needs of the project's .customs.yaml. The file is
@@ -46,23 +46,13 @@ type Ignored struct {
 
 // internalPattern returns the first internal pattern name matches.
 func (p *Policy) internalPattern(eco, name string) (string, bool) {
-	return firstMatch(p.Internal[eco], name)
+	return policy.Match(p.Internal[eco], name)
 }
 
 // allowed reports whether the name checks must leave name alone.
 func (p *Policy) allowed(eco, name string) bool {
-	_, ok := firstMatch(p.Allow[eco], name)
+	_, ok := policy.Match(p.Allow[eco], name)
 	return ok
-}
-
-// firstMatch returns the first glob pattern (case-insensitive) name matches.
-func firstMatch(patterns []string, name string) (string, bool) {
-	for _, pat := range patterns {
-		if ok, _ := path.Match(strings.ToLower(pat), strings.ToLower(name)); ok {
-			return pat, true
-		}
-	}
-	return "", false
 }
 
 // applyIgnores drops silenced signals, recording them in pkg.Ignored. An
